@@ -1,0 +1,73 @@
+"""TextVQA (validation): questions about text in natural images, scored by VQA accuracy.
+
+Protocol of lmms-eval's ``textvqa_val`` (the harness behind the TowerVision numbers):
+``question.capitalize()`` — which also lower-cases the rest of the question — then
+"Answer the question using a single word or phrase."; OCR tokens off; the EvalAI answer
+normaliser with its upstream quirks; accuracy = mean over the ten leave-one-out subsets of
+``min(1, matches / 3)``. The ``normaliser = "evalai-clean"`` option fixes the quirks and is
+named as such in the signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.loading import HubDataset
+from tvbench.data.media import media_bytes
+from tvbench.data.outputs import Generation
+from tvbench.data.sample import Sample
+from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
+from tvbench.metrics.vqa import NORMALIZERS, vqa_accuracy
+from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
+from tvbench.tasks.prompts import render
+
+
+class TextVQA(Task):
+    name = "textvqa"
+    version = 1
+    title = "TextVQA (val)"
+    hub = HubDataset("lmms-lab/textvqa", revision="main", split="validation")
+    languages = ("en",)
+    generation = GenerationSettings(max_new_tokens=128, stop=("ASSISTANT:",))
+    samples_dir = "samples/textvqa"
+    options = {
+        "normaliser": Option("evalai", ("evalai", "evalai-clean"),
+                             "evalai = lmms-eval's processor with its regex quirks"),
+        "ocr_tokens": Option(False, (False, True), "append the reference OCR tokens"),
+    }
+    templates = {
+        "prompt": "{{ question }}{% if ocr %}\nReference OCR token: {{ ocr }}{% endif %}"
+                  "\nAnswer the question using a single word or phrase.",
+    }
+
+    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+        return Sample(
+            id=str(record["question_id"]),
+            lang="en",
+            fields={"question": str(record["question"]), "answers": list(record["answers"] or []),
+                    "ocr_tokens": list(record.get("ocr_tokens") or [])},
+            media=(ImagePart(media_bytes(record["image"], folder)),))
+
+    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
+        return str(record.get("question_id", f"row{index}"))
+
+    def build(self, sample: Sample) -> ModelInput:
+        f = sample.fields
+        ocr = ", ".join(f["ocr_tokens"]) if self.config["ocr_tokens"] else ""
+        text = render(self.templates["prompt"], question=f["question"].capitalize(), ocr=ocr)
+        return ModelInput.user(*sample.media, text)
+
+    def score(self, sample: Sample, output: Any) -> ItemResult:
+        assert isinstance(output, Generation)
+        normalize = NORMALIZERS[self.config["normaliser"]]
+        acc = vqa_accuracy(output.text, sample.fields["answers"], normalize)
+        return ItemResult(answer=normalize(output.text), score=acc)
+
+    def metrics(self) -> list[MetricSpec]:
+        def stats(_s: Sample, r: Record) -> list[float] | None:
+            return None if r.get("score") is None else mean_stats(r["score"])
+
+        norm = "evalai-lmms0.7.3" if self.config["normaliser"] == "evalai" else "evalai-clean"
+        return [MetricSpec("vqa_accuracy", scaled(MEAN, 100), f"vqa_acc[norm:{norm}]", stats)]

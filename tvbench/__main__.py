@@ -1,0 +1,5 @@
+import sys
+
+from tvbench.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,96 @@
+"""``tvbench run``: plan, then load each model in turn and run every task on it."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from dataclasses import replace
+from typing import Any
+
+from tvbench import config as configuration
+from tvbench.cli.console import RunProgress, language_table, make_console, model_table, step
+from tvbench.runs.plan import build_plan
+from tvbench.runs.store import RunFolder, slug
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("run", help="evaluate models on tasks (no arguments: the offline default)",
+                       description="Evaluate models on tasks. With no arguments, runs the plan "
+                       "in tvbench.toml [run]: tiny offline checkpoints on the bundled samples.")
+    p.add_argument("--model", action="append", metavar="MODEL",
+                   help="tvbench.toml entry, FAMILY, FAMILY:PATH_OR_HUB_ID[@REV], "
+                   "vllm:FAMILY:PATH_OR_HUB_ID[@REV] or openai:NAME@URL (repeatable)")
+    p.add_argument("--tasks", metavar="T1,T2", help="comma-separated task names")
+    p.add_argument("--languages", metavar="de,fr", help="only these languages (BCP-47)")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N items per language")
+    p.add_argument("--batch-size", type=int, metavar="N")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
+    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default=None)
+    p.add_argument("--output", metavar="DIR", help="root folder for run folders (default runs/)")
+    p.add_argument("--data", action="append", default=[], metavar="TASK=PATH|samples|hub",
+                   help="a local copy for one task, or where all tasks read from by default")
+    p.add_argument("--task-opt", action="append", default=[], metavar="TASK.OPTION=VALUE",
+                   help="set a task option, e.g. textvqa.normaliser=evalai-clean")
+    p.add_argument("--max-new-tokens", type=int, metavar="N",
+                   help="cap every task's generation length (recorded in signatures)")
+    p.add_argument("--check-parity", type=int, metavar="N",
+                   help="re-run N items per task at batch size 1 and report mismatches")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="when resuming, run again the items that ended in an error")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete existing run folders of these models instead of resuming")
+    p.add_argument("--no-report", action="store_true",
+                   help="do not refresh the leaderboards in the output folder")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = configuration.load(args.config)
+    plan = build_plan(
+        cfg, models=args.model, tasks=args.tasks.split(",") if args.tasks else None,
+        data=args.data, task_options=args.task_opt,
+        languages=args.languages.split(",") if args.languages else None, limit=args.limit,
+        batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
+        max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
+        retry_errors=args.retry_errors)
+    console = make_console(args.quiet)
+    if plan.data_mode == "samples":
+        console.print("data: bundled synthetic samples (pass --data hub for the real datasets)")
+    from tvbench.models.registry import load_adapter
+    from tvbench.runs.runner import Runner
+    from tvbench.scorers import build_scorers
+
+    scorers = build_scorers(cfg)
+    finished: list[tuple[str, dict[str, Any]]] = []
+    folders = []
+    started = time.perf_counter()
+    for entry in plan.models:
+        folder = RunFolder(plan.output / slug(entry.name))
+        settings = plan.settings
+        if settings.max_new_tokens is None and entry.max_new_tokens is not None:
+            settings = replace(settings, max_new_tokens=entry.max_new_tokens)
+        if args.overwrite and folder.root.exists():
+            shutil.rmtree(folder.root)
+        with step(console, args.quiet, f"loading {entry.name}"):
+            adapter = load_adapter(entry, batch_size=plan.settings.batch_size,
+                                   device=plan.device, dtype=plan.dtype)
+        try:
+            with RunProgress(console, args.quiet, entry.name) as progress:
+                results = Runner(adapter, folder, settings, progress, scorers).run(
+                    plan.tasks)
+        finally:
+            adapter.close()
+        finished.append((entry.name, results))
+        folders.append(folder.root)
+        console.print(model_table(entry.name, results))
+    for task_plan in plan.tasks:
+        console.print(language_table(task_plan.task.name, finished))
+    if not args.no_report:
+        from tvbench.report.build import refresh_reports
+
+        paths = refresh_reports(plan.output)
+        console.print("reports: " + ", ".join(str(p) for p in paths))
+    console.print(f"run folders: {', '.join(str(f) for f in folders)} "
+                  f"({time.perf_counter() - started:.1f}s)")
+    return 0

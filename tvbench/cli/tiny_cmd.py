@@ -1,0 +1,24 @@
+"""``tvbench tiny FAMILY DIR``: write a tiny offline checkpoint of a family's architecture."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("tiny", help="build a tiny random-weight checkpoint (offline)",
+                       description="Write a tiny, seeded checkpoint of FAMILY's real "
+                       "architecture (model, processor, tokenizer, chat template) to DIR.")
+    p.add_argument("family", help="towervision, qwen2_5_vl, gemma3 or aya_vision")
+    p.add_argument("dir", help="output folder (replaced if it exists)")
+    p.set_defaults(func=cmd_tiny)
+
+
+def cmd_tiny(args: argparse.Namespace) -> int:
+    from tvbench.models.tiny import build_tiny
+
+    path = build_tiny(args.family, args.dir)
+    size = sum(f.stat().st_size for f in path.iterdir())
+    print(f"wrote {path} ({size / 1e6:.2f} MB)")
+    return 0

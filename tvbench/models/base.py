@@ -1,0 +1,58 @@
+"""The adapter contract: two batch-first calls, declared capabilities, and a spec for logs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.outputs import Capability, Generation, LogLikelihood
+
+__all__ = ["Adapter", "Capability", "CapabilityError", "Generation", "LogLikelihood", "ModelSpec",
+           "OnBatch"]
+
+
+R = TypeVar("R")
+#: Called as each batch completes with the original indices and their results, so the
+#: runner can persist work incrementally.
+OnBatch = Callable[[list[int], list[R]], None]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Who the model is, for results.json and signatures."""
+
+    name: str
+    family: str
+    adapter: str
+    adapter_version: int
+    source: str  # local path or hub id
+    revision: str  # hub revision, resolved commit, or a content digest for local folders
+    dtype: str
+    seen_languages: tuple[str, ...] | None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def identity(self) -> str:
+        return f"{self.source}@{self.revision}"
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What every backend implements. Inputs arrive as a batch; results come back in order."""
+
+    spec: ModelSpec
+    capabilities: frozenset[Capability]
+
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
+                 on_batch: OnBatch[Generation] | None = None) -> list[Generation]: ...
+
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
+                      on_batch: OnBatch[LogLikelihood] | None = None
+                      ) -> list[LogLikelihood]: ...
+
+    def close(self) -> None: ...
+
+
+class CapabilityError(RuntimeError):
+    """A task needs something the chosen adapter cannot do (raised at plan time)."""

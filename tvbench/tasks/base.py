@@ -1,0 +1,187 @@
+"""What a benchmark is: its data, prompt, answer extraction, metrics and version.
+
+A task maps real dataset records to :class:`Sample` values, renders each into a
+:class:`ModelInput` (or candidate continuations for log-likelihood tasks), and scores what
+comes back. It never sees a model. Scoring math lives in :mod:`tvbench.metrics`; a task
+only chooses which pure function applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.languages import LanguageError, resolve
+from tvbench.data.loading import DataSource, HubDataset, LocalDataset, base_dir, load_records
+from tvbench.data.media import MediaError
+from tvbench.data.sample import Sample
+from tvbench.metrics.aggregate import Aggregation
+from tvbench.data.outputs import Capability, Generation, LogLikelihood
+
+Record = dict[str, Any]
+
+
+class TaskOptionError(ValueError):
+    """An unknown task option or a value outside its allowed set."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """A documented task parameter; its value is part of the task's signature."""
+
+    default: Any
+    choices: tuple[Any, ...] | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of a task: how an item's record becomes statistics, and how they combine.
+
+    ``stats`` returns None for an item the metric could not score (an error, or a
+    model-based metric that was not run); such items are left out and counted.
+    """
+
+    name: str
+    aggregation: Aggregation
+    describe: str
+    stats: Callable[[Sample, Record], Sequence[float] | None]
+
+
+@dataclass
+class ItemResult:
+    """What scoring one item produced: the extracted answer, the primary score, extras."""
+
+    answer: Any
+    score: float | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Task:
+    """Base class for benchmark definitions; subclasses fill the class variables."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    title: ClassVar[str] = ""
+    hub: ClassVar[HubDataset]
+    #: Every language the real benchmark covers (BCP-47).
+    languages: ClassVar[tuple[str, ...]]
+    kind: ClassVar[Literal["generate", "loglikelihood"]] = "generate"
+    generation: ClassVar[GenerationSettings] = GenerationSettings()
+    requires: ClassVar[frozenset[Capability]] = frozenset({Capability.IMAGE})
+    options: ClassVar[Mapping[str, Option]] = {}
+    #: Folder of the bundled sample set, relative to the task module's file.
+    samples_dir: ClassVar[str] = ""
+    #: Jinja2 prompt templates; hashed into the prompt fingerprint.
+    templates: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(self, **options: Any) -> None:
+        self.config: dict[str, Any] = {}
+        for key, value in options.items():
+            if key not in self.options:
+                from tvbench.registry import unknown_name_error
+
+                raise TaskOptionError(str(unknown_name_error(f"option of task {self.name!r}",
+                                                             key, self.options)))
+            allowed = self.options[key].choices
+            if allowed is not None and value not in allowed:
+                raise TaskOptionError(f"task {self.name!r} option {key!r}: {value!r} is not one "
+                                      f"of {', '.join(map(repr, allowed))}")
+            self.config[key] = value
+        for key, opt in self.options.items():
+            self.config.setdefault(key, opt.default)
+
+    # ------------------------------------------------------------------ data
+    def bundled_source(self) -> LocalDataset:
+        import sys
+
+        module_file = Path(sys.modules[type(self).__module__].__file__ or ".")
+        return LocalDataset(module_file.parent / self.samples_dir, split=self.hub.split)
+
+    def load(self, source: DataSource, languages: Iterable[str] | None = None,
+             limit: int | None = None) -> list[Sample]:
+        """Map every record of ``source`` to a sample; keep ``languages``, ``limit`` per language.
+
+        A record that cannot be mapped becomes a sample with ``error`` set, never a drop.
+        """
+        records = load_records(source)
+        folder = base_dir(source)
+        wanted = {resolve(x) for x in languages} if languages else None
+        per_lang: dict[str, int] = {}
+        out: list[Sample] = []
+        for index, record in enumerate(records):
+            try:
+                sample = self.to_sample(record, index, folder)
+            except (KeyError, TypeError, ValueError, MediaError, LanguageError) as exc:
+                sample = Sample(id=self.fallback_id(record, index),
+                                lang=self.fallback_lang(record),
+                                error=f"bad record: {type(exc).__name__}: {exc}")
+            if wanted is not None and sample.lang not in wanted:
+                continue
+            if limit is not None and per_lang.get(sample.lang, 0) >= limit:
+                continue
+            per_lang[sample.lang] = per_lang.get(sample.lang, 0) + 1
+            out.append(sample)
+        ids = [s.id for s in out]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})[:5]
+            raise ValueError(f"task {self.name!r}: duplicate item ids in the data: {dupes}")
+        return out
+
+    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+        raise NotImplementedError
+
+    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
+        return f"row{index}"
+
+    def fallback_lang(self, record: Mapping[str, Any]) -> str:
+        return self.languages[0]
+
+    # ---------------------------------------------------------------- prompts
+    def build(self, sample: Sample) -> ModelInput:
+        """The model input for a generation task."""
+        raise NotImplementedError
+
+    def candidates(self, sample: Sample) -> list[tuple[ModelInput, str]]:
+        """(input, continuation) pairs for a log-likelihood task, in a fixed order."""
+        raise NotImplementedError
+
+    def settings(self) -> GenerationSettings:
+        return self.generation
+
+    # ---------------------------------------------------------------- scoring
+    def score(self, sample: Sample, output: Generation | list[LogLikelihood]) -> ItemResult:
+        raise NotImplementedError
+
+    def metrics(self) -> list[MetricSpec]:
+        """The task's metrics, primary first."""
+        raise NotImplementedError
+
+    def rescore(self, samples: Sequence[Sample], records: list[Record],
+                scorers: Any) -> list[str]:
+        """Run model-based metrics (COMET, a judge) over finished records, in place.
+
+        Returns notes for metrics that could not run (reported as "not scored").
+        """
+        return []
+
+    def breakdown(self, samples: Sequence[Sample], records: Sequence[Record]
+                  ) -> dict[str, Any]:
+        """Optional extra tables (e.g. OCRBench's ten categories)."""
+        return {}
+
+    # ------------------------------------------------------------ provenance
+    def prompt_fingerprint(self) -> str:
+        blob = json.dumps({"templates": dict(self.templates), "config": self.config,
+                           "generation": self.settings().describe()}, sort_keys=True,
+                          default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+    def describe_options(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in sorted(self.config.items()))
