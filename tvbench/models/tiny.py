@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 #: Bumped whenever a builder changes, so cached checkpoints are rebuilt.
-TINY_VERSION = 1
+TINY_VERSION = 2
 
 _CORPUS = [
     "What is in this image? Describe the picture. Translate to Portuguese: the cat is on the table.",
@@ -30,6 +30,10 @@ _CORPUS = [
     "Final Answer: Options A B C D. True False. Translate the following source text.",
 ] * 20
 
+# Qwen2.5-VL and Cohere2 get a wide initialisation: at the default 0.02 they emit one token
+# forever, which would make parity tests vacuous. The Gemma-based models (soft-capped
+# logits, scaled embeddings) already vary at 0.02 and collapse when widened.
+_INIT = 0.5
 _SIG = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
             image_size=32, patch_size=8, num_channels=3)
 _TXT = dict(vocab_size=512, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -116,10 +120,10 @@ def _qwen2_5_vl() -> tuple[Any, Any]:
         vision_config=dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2,
                            out_hidden_size=64, patch_size=14, spatial_merge_size=2,
                            temporal_patch_size=2, window_size=56, fullatt_block_indexes=[1],
-                           in_channels=3),
+                           in_channels=3, initializer_range=_INIT),
         text_config=dict(vocab_size=512, hidden_size=64, intermediate_size=128,
                          num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
-                         max_position_embeddings=4096,
+                         max_position_embeddings=4096, initializer_range=_INIT,
                          rope_parameters={"rope_type": "default", "rope_theta": 1e6,
                                           "mrope_section": [4, 6, 6]},
                          pad_token_id=eot, eos_token_id=im_end, bos_token_id=eot),
@@ -173,6 +177,7 @@ def _aya_vision() -> tuple[Any, Any]:
         text_config=T.Cohere2Config(vocab_size=512, hidden_size=64, intermediate_size=128,
                                     num_hidden_layers=2, num_attention_heads=2,
                                     num_key_value_heads=1, max_position_embeddings=4096,
+                                    initializer_range=_INIT,
                                     sliding_window=64, pad_token_id=pad, eos_token_id=eos,
                                     bos_token_id=bos),
         downsample_factor=2, image_token_index=patch, vision_feature_layer=-1)
