@@ -20,7 +20,7 @@ from tvbench.data.outputs import Generation
 from tvbench.data.sample import Sample
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.vqa import NORMALIZERS, vqa_accuracy
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
+from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task, require
 from tvbench.tasks.prompts import render
 
 
@@ -28,7 +28,8 @@ class TextVQA(Task):
     name = "textvqa"
     version = 1
     title = "TextVQA (val)"
-    hub = HubDataset("lmms-lab/textvqa", revision="main", split="validation")
+    hub = HubDataset("lmms-lab/textvqa", revision="9c0699cd19768ac5ab97568f6b3cbac4c0062884",
+                     split="validation")
     languages = ("en",)
     generation = GenerationSettings(max_new_tokens=128, stop=("ASSISTANT:",))
     samples_dir = "samples/textvqa"
@@ -44,11 +45,12 @@ class TextVQA(Task):
 
     def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
         return Sample(
-            id=str(record["question_id"]),
+            id=str(require(record, "question_id", (int, str))),
             lang="en",
-            fields={"question": str(record["question"]), "answers": list(record["answers"] or []),
+            fields={"question": require(record, "question"),
+                    "answers": list(record.get("answers") or []),
                     "ocr_tokens": list(record.get("ocr_tokens") or [])},
-            media=(ImagePart(media_bytes(record["image"], folder)),))
+            media=(ImagePart(media_bytes(require(record, "image", (dict, bytes, str)), folder)),))
 
     def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
         return str(record.get("question_id", f"row{index}"))

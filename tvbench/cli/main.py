@@ -19,7 +19,7 @@ def _quiet_libraries() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tvbench.cli import listing, run_cmd, tiny_cmd
+    from tvbench.cli import bench_cmd, gate_cmd, listing, run_cmd, tiny_cmd
 
     parser = argparse.ArgumentParser(
         prog="tvbench", description="Multilingual vision-language model evaluation.")
@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_parser(sub)
     listing.add_parsers(sub)
     tiny_cmd.add_parser(sub)
+    gate_cmd.add_parser(sub)
+    bench_cmd.add_parser(sub)
     return parser
 
 

@@ -41,7 +41,7 @@ def run_batched(
 
     Items are grouped by ``group`` (so a batch never mixes, say, image and video inputs),
     then sorted longest first, so the largest batch runs first and an out-of-memory error
-    surfaces early. On OOM the batch size halves for the rest of the call; an OOM at batch
+    surfaces early. On OOM the batch size halves (rounding up) for the rest of the call; an OOM at batch
     size 1 propagates. ``on_batch(indices, results)`` fires after each batch completes.
     """
     if batch_size < 1:
@@ -65,7 +65,7 @@ def run_batched(
             if not is_oom(exc) or size == 1:
                 raise
             _free_accelerator_memory()
-            size = max(1, len(chunk) // 2)
+            size = max(1, (len(chunk) + 1) // 2)
             continue
         if len(results) != len(chunk):
             raise RuntimeError(f"batch function returned {len(results)} results for "

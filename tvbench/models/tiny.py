@@ -107,6 +107,38 @@ def _towervision() -> tuple[Any, Any]:
     return T.LlavaNextForConditionalGeneration(cfg), proc
 
 
+def _towervideo() -> tuple[Any, Any]:
+    """TowerVideo's layout (LLaVA-OneVision: SigLIP + Gemma2) with native video input."""
+    import transformers as T
+
+    tok = _tokenizer(["<pad>", "<eos>", "<bos>", "<unk>", "<image>", "<video>", "<start_of_turn>",
+                      "<end_of_turn>"], bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
+                     unk_token="<unk>", extra_special_tokens={"image_token": "<image>",
+                                                              "video_token": "<video>"})
+    pad, eos, bos, img, vid, eot = _ids(tok, "<pad>", "<eos>", "<bos>", "<image>", "<video>",
+                                        "<end_of_turn>")
+    pins = [[32, 32], [32, 64], [64, 32], [64, 64]]
+    cfg = T.LlavaOnevisionConfig(
+        vision_config=T.SiglipVisionConfig(**_SIG),
+        text_config=T.Gemma2Config(**_TXT, query_pre_attn_scalar=32, sliding_window=64,
+                                   pad_token_id=pad, eos_token_id=[eos, eot], bos_token_id=bos),
+        image_token_index=img, video_token_index=vid, image_grid_pinpoints=pins,
+        vision_feature_select_strategy="full", vision_feature_layer=-1,
+        vision_aspect_ratio="anyres_max_9", tie_word_embeddings=True)
+    ip = T.LlavaOnevisionImageProcessor(size={"height": 32, "width": 32},
+                                        image_grid_pinpoints=pins, image_mean=[0.5] * 3,
+                                        image_std=[0.5] * 3)
+    vp = T.LlavaOnevisionVideoProcessor(size={"height": 32, "width": 32}, image_mean=[0.5] * 3,
+                                        image_std=[0.5] * 3)
+    template = _GEMMA_TEMPLATE.replace(
+        "{% if c['type'] == 'image' %}IMG",
+        "{% if c['type'] == 'image' %}<image>{% elif c['type'] == 'video' %}<video>")
+    proc = T.LlavaOnevisionProcessor(image_processor=ip, tokenizer=tok, video_processor=vp,
+                                     num_image_tokens=16, vision_feature_select_strategy="full",
+                                     chat_template=template)
+    return T.LlavaOnevisionForConditionalGeneration(cfg), proc
+
+
 def _qwen2_5_vl() -> tuple[Any, Any]:
     import transformers as T
 
@@ -191,10 +223,15 @@ def _aya_vision() -> tuple[Any, Any]:
 
 BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {
     "towervision": _towervision,
+    "towervideo": _towervideo,  # a variant of the towervision family (same adapter)
     "qwen2_5_vl": _qwen2_5_vl,
     "gemma3": _gemma3,
     "aya_vision": _aya_vision,
 }
+
+
+#: The adapter family each tiny architecture belongs to.
+FAMILY_OF = {"towervideo": "towervision"}
 
 
 def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
@@ -219,7 +256,8 @@ def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
         model.save_pretrained(tmp)
         proc.save_pretrained(tmp)
         (tmp / "tvbench_tiny.json").write_text(json.dumps(
-            {"family": family, "tiny_version": TINY_VERSION}, indent=2) + "\n")
+            {"architecture": family, "family": FAMILY_OF.get(family, family),
+             "tiny_version": TINY_VERSION}, indent=2) + "\n")
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)

@@ -26,6 +26,21 @@ from tvbench.data.outputs import Capability, Generation, LogLikelihood
 Record = dict[str, Any]
 
 
+def require(record: Mapping[str, Any], name: str, kind: type | tuple[type, ...] = str) -> Any:
+    """A record field that must be present and of ``kind``; otherwise a per-item error.
+
+    The ``datasets`` json loader fills a missing column with None, so presence alone is not
+    enough: ``str(None)`` would silently become the question "None".
+    """
+    if name not in record or record[name] is None:
+        raise KeyError(f"field {name!r} is missing")
+    value = record[name]
+    if not isinstance(value, kind):
+        want = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ValueError(f"field {name!r} should be {want}, got {type(value).__name__}")
+    return value
+
+
 class TaskOptionError(ValueError):
     """An unknown task option or a value outside its allowed set."""
 

@@ -1,0 +1,56 @@
+"""``tvbench run`` end to end on tiny checkpoints, and its error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def test_batch_size_8_gives_exactly_the_outputs_of_batch_size_1(cli, tmp_path: Path) -> None:
+    code, out = cli("tiny", "qwen2_5_vl", str(tmp_path / "D"))
+    assert code == 0, out
+    for bs in ("8", "1"):
+        code, out = cli("run", "--model", f"qwen2_5_vl:{tmp_path / 'D'}", "--tasks", "textvqa",
+                        "--batch-size", bs, "--output", f"out{bs}", "--no-report",
+                        "--max-new-tokens", "12")
+        assert code == 0, out
+    b8 = _records(Path("out8/D/samples/textvqa.jsonl"))
+    b1 = _records(Path("out1/D/samples/textvqa.jsonl"))
+    assert len(b8) == 12
+    assert [r["output"] for r in b8] == [r["output"] for r in b1]
+    assert len({r["output"] for r in b8}) > 1, "identical outputs would make the check vacuous"
+    results = json.loads(Path("out8/D/results.json").read_text())
+    block = results["tasks"]["textvqa"]
+    assert "gen:greedy,max12" in block["signature"] and "model:" in block["signature"]
+    assert set(block["languages"]) == {"en"} and "unseen" in block["languages"]["en"]
+    assert results["run"]["batch_size"] == 8
+
+
+def test_rerunning_resumes_instead_of_redoing(cli) -> None:
+    args = ("run", "--model", "gemma3", "--tasks", "textvqa", "--output", "o", "--no-report")
+    assert cli(*args)[0] == 0
+    first = Path("o/tiny-gemma3/samples/textvqa.jsonl").read_text()
+    code, out = cli(*args)
+    assert code == 0 and "resuming, 12/12 items done" in out
+    assert Path("o/tiny-gemma3/samples/textvqa.jsonl").read_text() == first
+
+
+def test_unknown_names_and_paths_get_clear_messages(cli) -> None:
+    code, out = cli("run", "--model", "gemma3", "--tasks", "textvq", "--no-report")
+    assert code == 2 and "unknown task 'textvq'. Did you mean 'textvqa'?" in out
+    code, out = cli("run", "--model", "gema3", "--tasks", "textvqa", "--no-report")
+    assert code == 2 and "Did you mean" in out and "gemma3" in out
+    code, out = cli("run", "--model", "gemma3:/no/such/checkpoint", "--tasks", "textvqa",
+                    "--no-report")
+    assert code == 2 and "checkpoint folder '/no/such/checkpoint' does not exist" in out
+
+
+def test_a_malformed_config_names_file_key_and_line(cli) -> None:
+    Path("tvbench.toml").write_text("[run]\nbatch_size = 8\nmodles = []\n")
+    code, out = cli("run", "--no-report")
+    assert code == 2
+    assert "tvbench.toml:3: key 'run.modles'" in out and "Did you mean 'models'" in out

@@ -1,0 +1,69 @@
+"""Planning: names, data sources and options are checked before any model loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tvbench import config
+from tvbench.models.base import CapabilityError
+from tvbench.registry import UnknownNameError
+from tvbench.runs.plan import PlanError, build_plan, parse_task_options
+from tvbench.tasks.base import TaskOptionError
+
+CFG = config.parse((Path(__file__).resolve().parents[2] / "tvbench.toml").read_text())
+
+
+def test_default_plan_is_the_offline_one() -> None:
+    plan = build_plan(CFG, tasks=["textvqa"])
+    assert [m.name for m in plan.models] == list(CFG.run.models)
+    assert plan.data_mode == "samples"
+    assert plan.tasks[0].source == plan.tasks[0].task.bundled_source()
+
+
+def test_hub_data_and_local_overrides(tmp_path: Path) -> None:
+    plan = build_plan(CFG, models=["gemma3"], tasks=["textvqa"], data=["hub"])
+    assert plan.tasks[0].source.describe().startswith("hf:lmms-lab/textvqa@9c0699cd1976")
+    plan = build_plan(CFG, models=["gemma3"], tasks=["textvqa"], data=[f"textvqa={tmp_path}"])
+    assert plan.tasks[0].source.describe() == f"local:{tmp_path.name}:validation"
+    with pytest.raises(PlanError, match="does not exist"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"], data=["textvqa=/no/such/dir"])
+    with pytest.raises(PlanError, match="not in this run"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"], data=[f"ocrbench={tmp_path}"])
+
+
+def test_unknown_task_suggests_names() -> None:
+    with pytest.raises(UnknownNameError, match="textvqa"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvq"])
+
+
+def test_task_options_are_validated() -> None:
+    plan = build_plan(CFG, models=["gemma3"], tasks=["textvqa"],
+                      task_options=["textvqa.normaliser=evalai-clean", "textvqa.ocr_tokens=true"])
+    assert plan.tasks[0].task.config == {"normaliser": "evalai-clean", "ocr_tokens": True}
+    with pytest.raises(TaskOptionError, match="normaliser"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"], task_options=["textvqa.normalizer=x"])
+    with pytest.raises(TaskOptionError, match="is not one of"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"],
+                   task_options=["textvqa.normaliser=lower"])
+    assert parse_task_options(["a.b=1", "a.c=word", "a.d=\"q\""]) == {"a": {"b": 1, "c": "word",
+                                                                         "d": "q"}}
+
+
+def test_a_loglikelihood_task_is_refused_for_an_http_model_at_plan_time() -> None:
+    from tvbench.data.outputs import Capability
+    from tvbench.runs.runner import check_capabilities
+    from tvbench_tasks.textvqa import TextVQA
+
+    class NeedsScores(TextVQA):
+        kind = "loglikelihood"
+
+    with pytest.raises(CapabilityError, match="loglikelihood"):
+        check_capabilities(frozenset({Capability.GENERATE, Capability.IMAGE}), [NeedsScores()],
+                           "served")
+
+
+def test_batch_size_must_be_positive() -> None:
+    with pytest.raises(PlanError, match="batch-size"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"], batch_size=-1)

@@ -1,0 +1,81 @@
+"""Imports flow one way, importing is free of heavy libraries, and modules stay small."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# package → tvbench packages it may import at run time (typing-only imports are exempt)
+ALLOWED = {
+    "data": {"data"},
+    "metrics": {"metrics", "data"},
+    "tasks": {"tasks", "data", "metrics", "registry"},
+    "models": {"models", "data", "registry"},
+    "scorers": {"scorers", "data", "models", "metrics"},
+    "runs": {"runs", "data", "tasks", "models", "metrics", "scorers", "registry", "config"},
+    "report": {"report", "runs", "data", "metrics"},
+    "tvbench_tasks": {"tasks", "data", "metrics", "registry", "scorers"},
+}
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Top-level tvbench packages imported outside ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(path.read_text())
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for n in ast.walk(node))
+    out = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "tvbench" and len(parts) > 1:
+                out.add(parts[1])
+    return out
+
+
+def _modules():
+    for path in sorted((REPO / "tvbench").rglob("*.py")):
+        rel = path.relative_to(REPO / "tvbench").parts
+        if len(rel) > 1 and rel[0] in ALLOWED:
+            yield rel[0], path
+    for path in sorted((REPO / "tasks").rglob("*.py")):
+        yield "tvbench_tasks", path
+
+
+@pytest.mark.parametrize("package,path", list(_modules()),
+                         ids=lambda x: str(x.relative_to(REPO)) if isinstance(x, Path) else x)
+def test_imports_flow_one_way(package: str, path: Path) -> None:
+    bad = _runtime_imports(path) - ALLOWED[package]
+    assert not bad, f"{path.relative_to(REPO)} ({package}) must not import tvbench.{bad}"
+
+
+def test_cli_and_listing_do_not_import_heavy_libraries() -> None:
+    code = ("import sys; from tvbench.cli.main import build_parser; build_parser(); "
+            "import tvbench.runs.plan, tvbench.tasks.registry, tvbench.config; "
+            "print(','.join(m for m in ('torch', 'transformers', 'datasets', 'comet', 'vllm') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "", f"imported at start-up: {out}"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in (REPO / "tvbench").rglob("*.py"))
+                         + sorted((REPO / "tasks").glob("*.py")),
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_modules_stay_small_and_named_by_job(path: Path) -> None:
+    assert path.name not in {"utils.py", "helpers.py", "misc.py", "common.py"}
+    assert len(path.read_text().splitlines()) <= 400, "split this module by job"

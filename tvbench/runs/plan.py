@@ -1,0 +1,146 @@
+"""From ``tvbench.toml`` plus command-line flags to a concrete run plan, checked up front.
+
+Everything that can be wrong with a run — an unknown task or model, a bad task option, a
+missing data folder, a task the adapter cannot serve — is found here, before any model loads.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tvbench.config import Config
+from tvbench.data.languages import canonical
+from tvbench.data.loading import DataSource, LocalDataset
+from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
+from tvbench.registry import import_task_folder
+from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
+from tvbench.tasks.base import Task
+from tvbench.tasks.registry import TASKS
+
+
+class PlanError(ValueError):
+    """A run request that cannot be carried out; the message names the flag or key."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    models: tuple[ModelEntry, ...]
+    tasks: tuple[TaskPlan, ...]
+    settings: RunSettings
+    output: Path
+    device: str
+    dtype: str
+    data_mode: str  # "samples" | "hub" | "mixed"
+
+
+def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key or not value:
+            raise PlanError(f"{flag} {v!r}: expected NAME=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def parse_task_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``--task-opt textvqa.normaliser=evalai-clean`` → ``{"textvqa": {"normaliser": ...}}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, raw in parse_assignments(values, "--task-opt").items():
+        task, sep, opt = key.partition(".")
+        if not sep:
+            raise PlanError(f"--task-opt {key}={raw}: expected TASK.OPTION=VALUE")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw  # a bare word is a string
+        out.setdefault(task, {})[opt] = value
+    return out
+
+
+def resolve_tasks(config: Config, names: Sequence[str]) -> list[type[Task]]:
+    for folder in config.task_paths:
+        import_task_folder(folder)
+    return [TASKS.get(n) for n in names]
+
+
+def build_plan(config: Config, *, models: Sequence[str] | None = None,
+               tasks: Sequence[str] | None = None, data: Sequence[str] = (),
+               task_options: Sequence[str] = (), languages: Sequence[str] | None = None,
+               limit: int | None = None, batch_size: int | None = None,
+               device: str | None = None, dtype: str | None = None,
+               output: str | None = None, max_new_tokens: int | None = None,
+               check_parity: int | None = None, retry_errors: bool = False) -> Plan:
+    run = config.run
+    model_names = list(models) if models else list(run.models)
+    task_names = list(tasks) if tasks else list(run.tasks)
+    if not model_names:
+        raise PlanError("no model: pass --model or set [run] models in tvbench.toml")
+    if not task_names:
+        raise PlanError("no task: pass --tasks or set [run] tasks in tvbench.toml")
+    entries = [parse_model_arg(m, config.models) for m in model_names]
+    classes = resolve_tasks(config, task_names)
+
+    default_mode = run.data
+    overrides: dict[str, str] = {}
+    for item in data:
+        if item in ("samples", "hub"):
+            default_mode = item
+        else:
+            overrides.update(parse_assignments([item], "--data"))
+    for name in overrides:
+        if name not in task_names:
+            raise PlanError(f"--data {name}=...: task {name!r} is not in this run "
+                            f"({', '.join(task_names)})")
+    cli_opts = parse_task_options(task_options)
+    for name in cli_opts:
+        if name not in task_names:
+            raise PlanError(f"--task-opt {name}.…: task {name!r} is not in this run")
+
+    plans = []
+    modes = set()
+    for cls in classes:
+        opts: dict[str, Any] = {k: v for k, v in config.tasks.get(cls.name, {}).items()
+                                if k != "data"}
+        opts.update(cli_opts.get(cls.name, {}))
+        task = cls(**opts)
+        source = _source(task, overrides.get(cls.name) or config.tasks.get(cls.name, {}).get(
+            "data"), default_mode)
+        modes.add("samples" if source == task.bundled_source() else
+                  "hub" if not isinstance(source, LocalDataset) else "local")
+        plans.append(TaskPlan(task, source))
+
+    for entry in entries:
+        check_capabilities(capabilities(entry), [p.task for p in plans], entry.name)
+    settings = RunSettings(
+        batch_size=batch_size if batch_size is not None else run.batch_size,
+        limit=limit if limit is not None else run.limit,
+        languages=tuple(canonical(x) for x in languages) if languages else run.languages,
+        max_new_tokens=max_new_tokens,
+        check_parity=check_parity if check_parity is not None else run.check_parity,
+        retry_errors=retry_errors)
+    if settings.batch_size < 1:
+        raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
+    return Plan(models=tuple(entries), tasks=tuple(plans), settings=settings,
+                output=Path(output or run.output), device=device or run.device,
+                dtype=dtype or run.dtype,
+                data_mode=modes.pop() if len(modes) == 1 else "mixed")
+
+
+def _source(task: Task, path: str | None, mode: str) -> DataSource:
+    if path:
+        p = Path(path).expanduser()
+        if not p.exists():
+            raise PlanError(f"data for task {task.name!r}: {str(p)!r} does not exist")
+        return LocalDataset(p, split=task.hub.split)
+    if mode == "samples":
+        return task.bundled_source()
+    return task.hub
+
+
+def describe_sources(plan: Plan) -> Mapping[str, str]:
+    return {p.task.name: p.source.describe() for p in plan.tasks}

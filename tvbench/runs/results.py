@@ -1,0 +1,138 @@
+"""Turn finished item records into the ``tasks.<task>`` block of results.json.
+
+Scores are per language first; a task's headline number is the unweighted mean over its
+languages (the TowerVision protocol for ALM-Bench, CC-OCR, Multi30K, CoMMuTE and ViMUL),
+which equals the plain item mean for single-language tasks. Confidence intervals come from a
+seeded bootstrap that resamples items within each language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import tvbench
+from tvbench.data.inputs import GenerationSettings
+from tvbench.data.languages import is_unseen
+from tvbench.data.sample import Sample
+from tvbench.metrics import aggregate, bootstrap
+from tvbench.models.base import ModelSpec
+from tvbench.runs import signature
+from tvbench.tasks.base import MetricSpec, Record, Task
+
+
+def data_fingerprint(samples: Sequence[Sample]) -> str:
+    h = hashlib.sha256()
+    for s in sorted(samples, key=lambda x: x.id):
+        h.update(s.content_hash().encode())
+    return h.hexdigest()[:8]
+
+
+def _round(x: float | None) -> float | None:
+    if x is None or math.isnan(x):
+        return None
+    return round(x, 4)
+
+
+def _ci(ci: tuple[float, float] | None) -> list[float] | None:
+    return None if ci is None else [round(ci[0], 4), round(ci[1], 4)]
+
+
+def _fields(task: Task, model: ModelSpec, data_desc: str, metric: MetricSpec, langs: list[str],
+            n: int, data_fp: str, average: str, gen: GenerationSettings
+            ) -> list[tuple[str, str]]:
+    opts = task.describe_options()
+    out = [("task", f"{task.name}@{task.version}")]
+    if opts:
+        out.append(("opts", opts))
+    out += [("split", task.hub.split), ("langs", signature.languages_field(langs)), ("n", str(n)),
+            ("prompt", task.prompt_fingerprint()), ("data", f"{data_desc}#{data_fp}")]
+    if task.kind == "generate":
+        out.append(("gen", gen.describe()))
+    else:
+        out.append(("gen", "loglikelihood"))
+    out += [("metric", metric.describe), ("agg", average),
+            ("ci", f"bs{bootstrap.BOOTSTRAP_SAMPLES},rs{bootstrap.BOOTSTRAP_SEED}"),
+            ("model", model.identity()), ("adapter", f"{model.adapter}@{model.adapter_version}"),
+            ("tvbench", tvbench.__version__)]
+    return out
+
+
+def _metric_block(task: Task, metric: MetricSpec, samples: Sequence[Sample],
+                  records: Sequence[Record], model: ModelSpec, data_desc: str, data_fp: str,
+                  gen: GenerationSettings) -> dict[str, Any]:
+    langs = sorted({s.lang for s in samples})
+    by_lang: dict[str, list[Sequence[float]]] = {lang: [] for lang in langs}
+    counts: dict[str, dict[str, int]] = {lang: {"n": 0, "n_errors": 0} for lang in langs}
+    for s, r in zip(samples, records, strict=True):
+        counts[s.lang]["n"] += 1
+        if r.get("error"):
+            counts[s.lang]["n_errors"] += 1
+            continue
+        st = metric.stats(s, r)
+        if st is not None:
+            by_lang[s.lang].append(st)
+    agg = metric.aggregation
+    languages: dict[str, Any] = {}
+    lang_scores = []
+    for lang in langs:
+        stats = by_lang[lang]
+        value = aggregate.score(agg, stats) if stats else None
+        if value is not None:
+            lang_scores.append(value)
+        n = counts[lang]["n"]
+        languages[lang] = {
+            "score": _round(value), "n": n, "n_scored": len(stats),
+            "n_errors": counts[lang]["n_errors"],
+            "ci95": _ci(bootstrap.ci95(agg, stats)) if stats else None,
+            "unseen": is_unseen(lang, model.seen_languages),
+            "signature": signature.build(_fields(task, model, data_desc, metric, [lang], n,
+                                                 data_fp, agg.name, gen)),
+        }
+    scored_langs = [lang for lang in langs if by_lang[lang]]
+    average = agg.name if len(langs) == 1 else f"macro-lang({agg.name})"
+    overall = sum(lang_scores) / len(lang_scores) if lang_scores else None
+    ci = (bootstrap.ci95(agg, by_lang[langs[0]]) if len(langs) == 1
+          else bootstrap.macro_ci95(agg, {k: by_lang[k] for k in scored_langs}))
+    n_total = len(samples)
+    return {
+        "metric": metric.name, "score": _round(overall), "n": n_total,
+        "n_scored": sum(len(v) for v in by_lang.values()),
+        "n_errors": sum(c["n_errors"] for c in counts.values()),
+        "ci95": _ci(ci) if overall is not None else None,
+        "signature": signature.build(_fields(task, model, data_desc, metric, langs, n_total,
+                                             data_fp, average, gen)),
+        "languages": languages,
+    }
+
+
+def summarize_task(task: Task, samples: Sequence[Sample], records: Sequence[Record], *,
+                   model: ModelSpec, data_desc: str, notes: Sequence[str] = (),
+                   generation: GenerationSettings | None = None) -> dict[str, Any]:
+    """The results.json block for one task (primary metric at the top level).
+
+    ``generation`` is what the model actually ran with (a run-level cap may lower
+    ``max_new_tokens``); it defaults to the task's own settings.
+    """
+    data_fp = data_fingerprint(samples)
+    metrics = task.metrics()
+    gen = generation or task.settings()
+    blocks = [_metric_block(task, m, samples, records, model, data_desc, data_fp, gen)
+              for m in metrics]
+    primary = blocks[0]
+    if primary["score"] is not None:
+        status = "scored"
+    else:
+        status = "not scored" + (": " + "; ".join(notes) if notes else "")
+    out: dict[str, Any] = {"version": task.version, **primary, "status": status,
+                           "notes": list(notes), "options": dict(task.config),
+                           "prompt_fingerprint": task.prompt_fingerprint(),
+                           "data": {"source": data_desc, "fingerprint": data_fp}}
+    if len(blocks) > 1:
+        out["metrics"] = {b["metric"]: b for b in blocks[1:]}
+    extra = task.breakdown(samples, records)
+    if extra:
+        out["breakdown"] = extra
+    return out

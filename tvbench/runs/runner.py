@@ -1,0 +1,334 @@
+"""Run tasks on one model into one run folder, resumably.
+
+For each task: load samples, skip items already in ``samples/<task>.jsonl`` (checking their
+input hashes), run the rest through the adapter, append records as each batch completes,
+then run model-based metrics, aggregate, and rewrite the item log and results atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tvbench.data.inputs import ModelInput
+from tvbench.data.loading import DataSource
+from tvbench.data.media import MediaError, thumbnail_jpeg
+from tvbench.data.outputs import Generation, LogLikelihood
+from tvbench.data.sample import Sample
+from tvbench.models.base import Adapter, Capability, CapabilityError
+from tvbench.runs.environment import environment
+from tvbench.runs.results import summarize_task
+from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
+from tvbench.tasks.base import Record, Task
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Knobs that apply to every task of a run."""
+
+    batch_size: int = 8
+    limit: int | None = None  # items per language
+    languages: tuple[str, ...] | None = None
+    max_new_tokens: int | None = None  # cap on every task's generation length
+    check_parity: int = 0  # re-run this many items at batch size 1 and compare
+    retry_errors: bool = False
+    thumbnails_per_language: int = 4
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    task: Task
+    source: DataSource
+
+
+class Progress(Protocol):
+    def task_started(self, name: str, total: int, done: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def task_finished(self, name: str, block: dict[str, Any]) -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class SilentProgress:
+    def task_started(self, name: str, total: int, done: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def task_finished(self, name: str, block: dict[str, Any]) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+
+def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task],
+                       model_name: str) -> None:
+    """Refuse, before any model loads, a task the adapter cannot serve."""
+    for task in tasks:
+        need = set(task.requires)
+        need.add(Capability.LOGLIKELIHOOD if task.kind == "loglikelihood"
+                 else Capability.GENERATE)
+        missing = sorted(c.value for c in need - capabilities)
+        if missing:
+            raise CapabilityError(f"model {model_name!r} cannot run task {task.name!r}: "
+                                  f"it lacks {', '.join(missing)}")
+
+
+def _clean(x: float) -> float | None:
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+@dataclass
+class _Item:
+    sample: Sample
+    requests: list[tuple[ModelInput, str | None]] = field(default_factory=list)
+    input_hash: str = ""
+    prompt: str = ""
+    error: str | None = None
+
+
+def _prepare(task: Task, sample: Sample) -> _Item:
+    item = _Item(sample)
+    if sample.error:
+        item.error = sample.error
+        return item
+    try:
+        if task.kind == "generate":
+            inp = task.build(sample)
+            item.requests = [(inp, None)]
+        else:
+            item.requests = [(i, c) for i, c in task.candidates(sample)]
+    except (KeyError, TypeError, ValueError, MediaError) as exc:
+        item.error = f"cannot build input: {type(exc).__name__}: {exc}"
+        return item
+    h = hashlib.sha256()
+    for inp, cont in item.requests:
+        h.update(inp.fingerprint().encode())
+        if cont is not None:
+            h.update(b"\x00" + cont.encode())
+    item.input_hash = h.hexdigest()
+    first = item.requests[0][0].render()
+    conts = [c for _, c in item.requests if c is not None]
+    item.prompt = first + "".join(f"\n[candidate] {c}" for c in conts)
+    return item
+
+
+class Runner:
+    """Runs a list of task plans on one adapter into one run folder."""
+
+    def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
+                 progress: Progress | None = None, scorers: Any = None) -> None:
+        self.adapter = adapter
+        self.folder = folder
+        self.settings = settings
+        self.progress = progress or SilentProgress()
+        self.scorers = scorers
+
+    # ------------------------------------------------------------------ entry
+    def run(self, plans: Sequence[TaskPlan]) -> dict[str, Any]:
+        check_capabilities(self.adapter.capabilities, [p.task for p in plans],
+                           self.adapter.spec.name)
+        results = self._open_results()
+        for plan in plans:
+            results["tasks"][plan.task.name] = self.run_task(plan)
+            self.folder.write_results(results)
+        return results
+
+    def _open_results(self) -> dict[str, Any]:
+        spec = self.adapter.spec
+        model = {"name": spec.name, "family": spec.family, "source": spec.source,
+                 "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
+                 "adapter_version": spec.adapter_version,
+                 "seen_languages": (list(spec.seen_languages)
+                                    if spec.seen_languages is not None else None),
+                 "settings": spec.settings}
+        old = self.folder.read_results()
+        if old is not None:
+            before = old.get("model", {})
+            if (before.get("source"), before.get("revision")) != (spec.source, spec.revision):
+                raise RunFolderError(
+                    f"{self.folder.root} holds a run of {before.get('source')}@"
+                    f"{before.get('revision')}, not {spec.identity()}; choose another --output "
+                    "or pass --overwrite")
+        tasks = dict(old.get("tasks", {})) if old else {}
+        results = {"schema_version": SCHEMA_VERSION, **environment(), "model": model,
+                   "run": {"batch_size": self.settings.batch_size,
+                           "limit": self.settings.limit,
+                           "max_new_tokens": self.settings.max_new_tokens},
+                   "tasks": tasks}
+        self.folder.write_results(results)
+        return results
+
+    # ------------------------------------------------------------------ task
+    def run_task(self, plan: TaskPlan) -> dict[str, Any]:
+        task = plan.task
+        samples = task.load(plan.source, self.settings.languages, self.settings.limit)
+        if not samples:
+            raise ValueError(f"task {task.name!r}: no items after filtering (languages "
+                             f"{self.settings.languages}, source {plan.source.describe()})")
+        items = [_prepare(task, s) for s in samples]
+        done = self.folder.read_records(task.name)
+        for it in items:
+            old = done.get(it.sample.id)
+            if old is not None and old.get("input_hash") != (it.input_hash or None):
+                raise RunFolderError(
+                    f"{self.folder.samples_path(task.name)}: item {it.sample.id!r} was made "
+                    "from different inputs (prompt, data or settings changed); use a new "
+                    "--output folder or pass --overwrite")
+        if self.settings.retry_errors:
+            done = {k: v for k, v in done.items() if not v.get("error")}
+        todo = [it for it in items if it.sample.id not in done]
+        self.progress.task_started(task.name, len(items), len(items) - len(todo))
+        thumbs = self._thumbnail_quota(items, done)
+        new_errors = [it for it in todo if it.error]
+        if new_errors:
+            self._write(task, [(it, None) for it in new_errors], thumbs)
+        runnable = [it for it in todo if not it.error]
+        if task.kind == "generate":
+            self._generate(task, runnable, thumbs)
+        else:
+            self._loglikelihood(task, runnable, thumbs)
+        records = self._final_records(task, items)
+        notes = task.rescore(samples, records, self.scorers)
+        block = summarize_task(task, samples, records, model=self.adapter.spec,
+                               data_desc=plan.source.describe(), notes=notes,
+                               generation=task.settings().capped(self.settings.max_new_tokens))
+        if self.settings.check_parity and task.kind == "generate":
+            block["parity"] = self._check_parity(task, items, records)
+        self.folder.write_records(task.name, records)
+        self.progress.task_finished(task.name, block)
+        return block
+
+    def _thumbnail_quota(self, items: list[_Item], done: dict[str, Record]) -> set[str]:
+        per_lang: dict[str, int] = {}
+        chosen = set()
+        for it in items:
+            lang = it.sample.lang
+            if per_lang.get(lang, 0) < self.settings.thumbnails_per_language and it.sample.media:
+                per_lang[lang] = per_lang.get(lang, 0) + 1
+                if it.sample.id not in done:
+                    chosen.add(it.sample.id)
+        return chosen
+
+    def _generate(self, task: Task, items: list[_Item], thumbs: set[str]) -> None:
+        if not items:
+            return
+        settings = task.settings().capped(self.settings.max_new_tokens)
+
+        def on_batch(idx: list[int], gens: list[Generation]) -> None:
+            self._write(task, [(items[i], g) for i, g in zip(idx, gens, strict=True)], thumbs)
+
+        self.adapter.generate([it.requests[0][0] for it in items], settings, on_batch=on_batch)
+
+    def _loglikelihood(self, task: Task, items: list[_Item], thumbs: set[str]) -> None:
+        if not items:
+            return
+        flat: list[tuple[int, int]] = []
+        inputs: list[ModelInput] = []
+        conts: list[str] = []
+        for owner, it in enumerate(items):
+            for k, (inp, cont) in enumerate(it.requests):
+                flat.append((owner, k))
+                inputs.append(inp)
+                conts.append(cont or "")
+        pending = {o: [None] * len(it.requests) for o, it in enumerate(items)}
+
+        def on_batch(idx: list[int], lls: list[LogLikelihood]) -> None:
+            complete = []
+            for i, ll in zip(idx, lls, strict=True):
+                owner, k = flat[i]
+                pending[owner][k] = ll  # type: ignore[call-overload]
+                if all(x is not None for x in pending[owner]):
+                    complete.append((items[owner], list(pending.pop(owner))))
+            if complete:
+                self._write(task, complete, thumbs)
+
+        self.adapter.loglikelihood(inputs, conts, on_batch=on_batch)
+
+    def _write(self, task: Task, pairs: list[tuple[_Item, Any]], thumbs: set[str]) -> None:
+        records = [self._record(task, it, out, thumbs) for it, out in pairs]
+        self.folder.append_records(task.name, records)
+        self.progress.advance(len(records))
+
+    def _record(self, task: Task, item: _Item, output: Any, thumbs: set[str]) -> Record:
+        rec: Record = {"id": item.sample.id, "lang": item.sample.lang,
+                       "input_hash": item.input_hash or None, "prompt": item.prompt,
+                       "output": None, "answer": None, "score": None, "error": item.error}
+        if isinstance(output, Generation):
+            rec["output"] = output.text
+            rec["n_tokens"] = output.n_tokens
+            rec["error"] = output.error
+        elif isinstance(output, list):
+            rec["output"] = [{"continuation": c, "total": _clean(ll.total),
+                              "mean": _clean(ll.mean), "n_tokens": ll.n_tokens}
+                             for (_, c), ll in zip(item.requests, output, strict=True)]
+            errs = [ll.error for ll in output if ll.error]
+            rec["error"] = errs[0] if errs else None
+        if output is not None and not rec["error"]:
+            try:
+                result = task.score(item.sample, output)
+            except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+                rec["error"] = f"scoring failed: {type(exc).__name__}: {exc}"
+            else:
+                rec["answer"] = result.answer
+                rec["score"] = result.score
+                if result.metrics:
+                    rec["metrics"] = result.metrics
+                if result.extra:
+                    rec["extra"] = result.extra
+        if item.sample.id in thumbs:
+            rec["thumb"] = self._thumbnail(task, item.sample)
+        return rec
+
+    def _thumbnail(self, task: Task, sample: Sample) -> str | None:
+        from tvbench.data.inputs import ImagePart
+
+        try:
+            part = sample.media[0]
+            if isinstance(part, ImagePart):
+                jpeg = thumbnail_jpeg(part.data)
+            else:
+                import io
+
+                from PIL import Image
+
+                frame = part.frames(1)[0]
+                buf = io.BytesIO()
+                Image.fromarray(frame).save(buf, format="PNG")
+                jpeg = thumbnail_jpeg(buf.getvalue())
+        except (MediaError, OSError):
+            return None
+        return self.folder.write_thumbnail(task.name, sample.id, jpeg)
+
+    def _final_records(self, task: Task, items: list[_Item]) -> list[Record]:
+        on_disk = self.folder.read_records(task.name)
+        missing = [it.sample.id for it in items if it.sample.id not in on_disk]
+        if missing:
+            raise RuntimeError(f"task {task.name!r}: {len(missing)} items have no record "
+                               f"after the run (first: {missing[0]!r})")
+        return [on_disk[it.sample.id] for it in items]
+
+    def _check_parity(self, task: Task, items: list[_Item], records: list[Record]
+                      ) -> dict[str, Any]:
+        """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
+        chosen = [(it, r) for it, r in zip(items, records, strict=True)
+                  if not it.error and not r.get("error")][: self.settings.check_parity]
+        if not chosen:
+            return {"checked": 0, "mismatches": []}
+        settings = task.settings().capped(self.settings.max_new_tokens)
+        saved = getattr(self.adapter, "batch_size", 1)
+        try:
+            self.adapter.batch_size = 1  # type: ignore[attr-defined]
+            single = self.adapter.generate([it.requests[0][0] for it, _ in chosen], settings)
+        finally:
+            self.adapter.batch_size = saved  # type: ignore[attr-defined]
+        mismatches = [it.sample.id for (it, r), g in zip(chosen, single, strict=True)
+                      if g.text != r.get("output")]
+        if mismatches:
+            self.progress.note(f"{task.name}: {len(mismatches)}/{len(chosen)} items differ at "
+                               f"batch size 1: {', '.join(mismatches[:5])}")
+        return {"checked": len(chosen), "batch_size": saved, "mismatches": mismatches}

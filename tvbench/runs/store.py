@@ -1,0 +1,146 @@
+"""The run folder on disk: ``results.json`` written atomically, per-item JSONL appended durably.
+
+Layout::
+
+    <run>/results.json            schema-versioned summary (temp file + rename)
+    <run>/samples/<task>.jsonl    one record per item, appended as batches complete
+    <run>/thumbs/<task>/<id>.jpg  a few small images per language for report browsers
+
+A killed run leaves at worst a torn last line in a JSONL file; it is ignored on resume and
+that item is simply generated again, so nothing is lost or written twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class RunFolderError(RuntimeError):
+    """A run folder that cannot be resumed (different model or different inputs)."""
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False) + "\n"
+
+
+def slug(text: str) -> str:
+    """A folder-safe name: ``Qwen/Qwen2.5-VL-3B-Instruct`` → ``Qwen__Qwen2.5-VL-3B-Instruct``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("/", "__")).strip("._") or "model"
+
+
+class RunFolder:
+    """One model's run: results plus per-task item logs."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    @property
+    def results_path(self) -> Path:
+        return self.root / "results.json"
+
+    def samples_path(self, task: str) -> Path:
+        return self.root / "samples" / f"{task}.jsonl"
+
+    def thumbs_dir(self, task: str) -> Path:
+        return self.root / "thumbs" / task
+
+    # ---------------------------------------------------------------- results
+    def read_results(self) -> dict[str, Any] | None:
+        if not self.results_path.is_file():
+            return None
+        try:
+            data = json.loads(self.results_path.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise RunFolderError(f"{self.results_path}: not valid JSON ({exc})") from exc
+        if not isinstance(data, dict) or "schema_version" not in data:
+            raise RunFolderError(f"{self.results_path}: not a tvbench results file")
+        return data
+
+    def write_results(self, results: Mapping[str, Any]) -> None:
+        atomic_write(self.results_path, dump_json(results))
+
+    # ---------------------------------------------------------------- records
+    def read_records(self, task: str) -> dict[str, dict[str, Any]]:
+        """Records by id; a torn final line (from a crash) is skipped."""
+        path = self.samples_path(task)
+        out: dict[str, dict[str, Any]] = {}
+        if not path.is_file():
+            return out
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if not line.endswith("\n"):
+                    break  # torn write: the process died mid-line
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(rec, dict) and "id" in rec:
+                    out[str(rec["id"])] = rec
+        return out
+
+    def append_records(self, task: str, records: Iterable[Mapping[str, Any]]) -> None:
+        """Append and fsync, so a batch that returned is on disk before the next starts."""
+        path = self.samples_path(task)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._repair_tail(path)
+        lines = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n"
+                        for r in records)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(lines)
+            f.flush()
+            os.fsync(f.fileno())
+
+    @staticmethod
+    def _repair_tail(path: Path) -> None:
+        """Drop a torn final line so appended records start on a line of their own."""
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        with path.open("rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            data = path.read_bytes()
+            f.truncate(data.rfind(b"\n") + 1)
+
+    def write_records(self, task: str, records: Iterable[Mapping[str, Any]]) -> None:
+        """Replace the task's log with the final records, atomically."""
+        text = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n"
+                       for r in records)
+        atomic_write(self.samples_path(task), text)
+
+    # ---------------------------------------------------------------- media
+    def write_thumbnail(self, task: str, item_id: str, jpeg: bytes) -> str:
+        """Store a thumbnail; returns its path relative to the run folder."""
+        name = hashlib.sha256(item_id.encode()).hexdigest()[:16] + ".jpg"
+        path = self.thumbs_dir(task) / name
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(jpeg)
+            os.replace(tmp, path)
+        return str(path.relative_to(self.root))
