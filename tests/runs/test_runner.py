@@ -145,3 +145,22 @@ def test_capabilities_are_checked_before_anything_runs() -> None:
 
     with pytest.raises(CapabilityError, match="lacks image"):
         check_capabilities(frozenset({Capability.GENERATE}), [TextVQA()], "text-only")
+
+
+def test_changing_a_scoring_option_rescores_stored_outputs(tmp_path: Path) -> None:
+    """Outputs are reused on resume, but scores always follow the current options."""
+    from tvbench_tasks.textvqa import TextVQA
+
+    def run(normaliser: str) -> dict:
+        task = TextVQA(normaliser=normaliser)
+        return Runner(FakeAdapter(answers={"time is displayed": "12:45."}), RunFolder(tmp_path),
+                      RunSettings()).run([TaskPlan(task, task.bundled_source())])
+
+    def clock() -> dict:
+        return next(r for r in _lines(tmp_path) if "time is displayed" in r["prompt"])
+
+    run("evalai")
+    assert clock()["score"] == 1.0  # lmms-eval strips a period after a digit: "12:45"
+    results = run("evalai-clean")
+    assert (clock()["answer"], clock()["score"]) == ("12:45.", 0.0)  # the fixed rule keeps it
+    assert "opts:normaliser=evalai-clean" in results["tasks"]["textvqa"]["signature"]

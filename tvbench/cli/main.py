@@ -19,7 +19,7 @@ def _quiet_libraries() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tvbench.cli import bench_cmd, gate_cmd, listing, run_cmd, tiny_cmd
+    from tvbench.cli import bench_cmd, gate_cmd, listing, report_cmd, run_cmd, tiny_cmd
 
     parser = argparse.ArgumentParser(
         prog="tvbench", description="Multilingual vision-language model evaluation.")
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     tiny_cmd.add_parser(sub)
     gate_cmd.add_parser(sub)
     bench_cmd.add_parser(sub)
+    report_cmd.add_parser(sub)
     return parser
 
 

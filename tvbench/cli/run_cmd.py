@@ -10,6 +10,7 @@ from typing import Any
 
 from tvbench import config as configuration
 from tvbench.cli.console import RunProgress, language_table, make_console, model_table, step
+from tvbench.runs import distributed
 from tvbench.runs.plan import build_plan
 from tvbench.runs.store import RunFolder, slug
 
@@ -61,29 +62,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tvbench.runs.runner import Runner
     from tvbench.scorers import build_scorers
 
+    from tvbench.models.registry import materialize
+
+    models = [materialize(entry) for entry in plan.models]  # before torch.distributed starts
+    shard = distributed.from_env()
+    device = distributed.device_for(shard, plan.device)
+    distributed.init(shard, device)
+    quiet = args.quiet or not shard.main
     scorers = build_scorers(cfg)
     finished: list[tuple[str, dict[str, Any]]] = []
     folders = []
     started = time.perf_counter()
-    for entry in plan.models:
+    for entry in models:
         folder = RunFolder(plan.output / slug(entry.name))
         settings = plan.settings
         if settings.max_new_tokens is None and entry.max_new_tokens is not None:
             settings = replace(settings, max_new_tokens=entry.max_new_tokens)
-        if args.overwrite and folder.root.exists():
+        if args.overwrite and folder.root.exists() and shard.main:
             shutil.rmtree(folder.root)
-        with step(console, args.quiet, f"loading {entry.name}"):
+        distributed.barrier(shard)
+        with step(console, quiet, f"loading {entry.name}"):
             adapter = load_adapter(entry, batch_size=plan.settings.batch_size,
-                                   device=plan.device, dtype=plan.dtype)
+                                   device=device, dtype=plan.dtype)
         try:
-            with RunProgress(console, args.quiet, entry.name) as progress:
-                results = Runner(adapter, folder, settings, progress, scorers).run(
+            with RunProgress(console, quiet, entry.name) as progress:
+                results = Runner(adapter, folder, settings, progress, scorers, shard).run(
                     plan.tasks)
         finally:
             adapter.close()
         finished.append((entry.name, results))
         folders.append(folder.root)
-        console.print(model_table(entry.name, results))
+        if shard.main:
+            console.print(model_table(entry.name, results))
+    distributed.shutdown(shard)
+    if not shard.main:
+        return 0
     for task_plan in plan.tasks:
         console.print(language_table(task_plan.task.name, finished))
     if not args.no_report:

@@ -199,6 +199,11 @@ class HFAdapter:
             images.append(im)
             videos.extend(vid)
         kw: dict[str, Any] = {"text": texts, "padding": True, "return_tensors": "pt"}
+        bos = getattr(self.tokenizer, "bos_token", None)
+        if bos and all(t.startswith(bos) for t in texts):
+            # The chat template already wrote BOS (Gemma, Cohere); a tokenizer that adds its
+            # own would double it, which real checkpoints score noticeably worse on.
+            kw["add_special_tokens"] = False
         if any(images):
             kw["images"] = images
         if videos:

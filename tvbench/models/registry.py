@@ -127,6 +127,19 @@ def capabilities(entry: ModelEntry) -> frozenset[Capability]:
     return FAMILIES.get(entry.family or "").capabilities  # type: ignore[no-any-return]
 
 
+def materialize(entry: ModelEntry) -> ModelEntry:
+    """Fill in the local folder of a tiny entry, building the checkpoint if needed.
+
+    Data-parallel runs call this before torch.distributed starts: transformers saves
+    weights on rank 0 only once it is up, so a build after that would be incomplete.
+    """
+    if entry.backend == "hf" and entry.tiny and entry.path is None:
+        from tvbench.models.tiny import cached_tiny
+
+        return replace(entry, path=str(cached_tiny(entry.family or "")))
+    return entry
+
+
 def load_adapter(entry: ModelEntry, *, batch_size: int, device: str = "auto",
                  dtype: str | None = None) -> Any:
     """Instantiate the adapter for ``entry`` (this is where heavy imports happen)."""
@@ -143,10 +156,7 @@ def load_adapter(entry: ModelEntry, *, batch_size: int, device: str = "auto",
     from tvbench.models.hf import LoadOptions
 
     cls = FAMILIES.get(entry.family or "")
-    if entry.tiny and entry.path is None:
-        from tvbench.models.tiny import cached_tiny
-
-        entry = replace(entry, path=str(cached_tiny(entry.family or "")))
+    entry = materialize(entry)
     options = LoadOptions(
         revision=entry.revision, device=device, dtype=dtype or entry.dtype or "auto",
         device_map=entry.device_map, attn_implementation=entry.attn_implementation,

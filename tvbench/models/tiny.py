@@ -255,6 +255,10 @@ def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
         model.generation_config.pad_token_id = proc.tokenizer.pad_token_id
         model.save_pretrained(tmp)
         proc.save_pretrained(tmp)
+        missing = [n for n in ("config.json", "model.safetensors") if not (tmp / n).is_file()]
+        if missing:  # transformers writes weights on rank 0 only once torch.distributed is up
+            raise RuntimeError(f"tiny {family} checkpoint is incomplete (missing {missing}); "
+                               "build it before torch.distributed is initialised")
         (tmp / "tvbench_tiny.json").write_text(json.dumps(
             {"architecture": family, "family": FAMILY_OF.get(family, family),
              "tiny_version": TINY_VERSION}, indent=2) + "\n")
@@ -275,11 +279,22 @@ def tiny_cache_dir() -> Path:
 
 
 def cached_tiny(family: str) -> Path:
-    """Return a cached tiny checkpoint of ``family``, building it on first use."""
+    """Return a cached tiny checkpoint of ``family``, building it on first use.
+
+    A file lock serialises builders, so ranks of a data-parallel run (or parallel test
+    workers) never see a folder that another process is replacing.
+    """
+    import fcntl
+
     folder = tiny_cache_dir() / f"{family}-v{TINY_VERSION}"
     marker = folder / "tvbench_tiny.json"
-    if not marker.is_file():
-        build_tiny(family, folder)
+    if marker.is_file():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{family}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.is_file():
+            build_tiny(family, folder)
     return folder
 
 

@@ -19,6 +19,7 @@ from tvbench.data.media import MediaError, thumbnail_jpeg
 from tvbench.data.outputs import Generation, LogLikelihood
 from tvbench.data.sample import Sample
 from tvbench.models.base import Adapter, Capability, CapabilityError
+from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.results import summarize_task
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
@@ -82,6 +83,38 @@ def _clean(x: float) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else x
 
 
+_SCORE_FIELDS = ("answer", "score", "metrics", "extra")
+
+
+def _scored(task: Task, sample: Sample, record: Record) -> Record:
+    """``record`` with answer/score/metrics/extra computed from its raw output.
+
+    Records without output (a data or model error) are returned unchanged.
+    """
+    output = record.get("output")
+    if output is None:
+        return record
+    rec = {k: v for k, v in record.items() if k not in _SCORE_FIELDS}
+    rec.update(answer=None, score=None, error=None)
+    if isinstance(output, str):
+        raw: Any = Generation(output, int(rec.get("n_tokens") or 0))
+    else:
+        raw = [LogLikelihood(o["total"] if o["total"] is not None else math.nan,
+                             o["mean"] if o["mean"] is not None else math.nan,
+                             int(o["n_tokens"])) for o in output]
+    try:
+        result = task.score(sample, raw)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        rec["error"] = f"scoring failed: {type(exc).__name__}: {exc}"
+        return rec
+    rec["answer"], rec["score"] = result.answer, result.score
+    if result.metrics:
+        rec["metrics"] = result.metrics
+    if result.extra:
+        rec["extra"] = result.extra
+    return rec
+
+
 @dataclass
 class _Item:
     sample: Sample
@@ -121,21 +154,26 @@ class Runner:
     """Runs a list of task plans on one adapter into one run folder."""
 
     def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
-                 progress: Progress | None = None, scorers: Any = None) -> None:
+                 progress: Progress | None = None, scorers: Any = None,
+                 shard: Shard | None = None) -> None:
         self.adapter = adapter
         self.folder = folder
         self.settings = settings
         self.progress = progress or SilentProgress()
         self.scorers = scorers
+        self.shard = shard or Shard()
 
     # ------------------------------------------------------------------ entry
     def run(self, plans: Sequence[TaskPlan]) -> dict[str, Any]:
         check_capabilities(self.adapter.capabilities, [p.task for p in plans],
                            self.adapter.spec.name)
-        results = self._open_results()
+        results = self._open_results() if self.shard.main else {"tasks": {}}
+        barrier(self.shard)
         for plan in plans:
-            results["tasks"][plan.task.name] = self.run_task(plan)
-            self.folder.write_results(results)
+            block = self.run_task(plan)
+            if self.shard.main:
+                results["tasks"][plan.task.name] = block
+                self.folder.write_results(results)
         return results
 
     def _open_results(self) -> dict[str, Any]:
@@ -181,7 +219,10 @@ class Runner:
                     "--output folder or pass --overwrite")
         if self.settings.retry_errors:
             done = {k: v for k, v in done.items() if not v.get("error")}
-        todo = [it for it in items if it.sample.id not in done]
+        # Shard over the full item list (not over what is left), and let every rank read the
+        # folder before any rank writes, so all ranks agree on who does what.
+        barrier(self.shard)
+        todo = [it for it in self.shard.mine(items) if it.sample.id not in done]
         self.progress.task_started(task.name, len(items), len(items) - len(todo))
         thumbs = self._thumbnail_quota(items, done)
         new_errors = [it for it in todo if it.error]
@@ -192,6 +233,10 @@ class Runner:
             self._generate(task, runnable, thumbs)
         else:
             self._loglikelihood(task, runnable, thumbs)
+        barrier(self.shard)  # every rank's part file is complete
+        if not self.shard.main:
+            barrier(self.shard)  # wait for rank 0 to merge before the next task
+            return {}
         records = self._final_records(task, items)
         notes = task.rescore(samples, records, self.scorers)
         block = summarize_task(task, samples, records, model=self.adapter.spec,
@@ -200,6 +245,7 @@ class Runner:
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, items, records)
         self.folder.write_records(task.name, records)
+        barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
 
@@ -251,7 +297,7 @@ class Runner:
 
     def _write(self, task: Task, pairs: list[tuple[_Item, Any]], thumbs: set[str]) -> None:
         records = [self._record(task, it, out, thumbs) for it, out in pairs]
-        self.folder.append_records(task.name, records)
+        self.folder.append_records(task.name, records, part=self.shard.part)
         self.progress.advance(len(records))
 
     def _record(self, task: Task, item: _Item, output: Any, thumbs: set[str]) -> Record:
@@ -259,30 +305,20 @@ class Runner:
                        "input_hash": item.input_hash or None, "prompt": item.prompt,
                        "output": None, "answer": None, "score": None, "error": item.error}
         if isinstance(output, Generation):
-            rec["output"] = output.text
-            rec["n_tokens"] = output.n_tokens
             rec["error"] = output.error
+            if output.error is None:
+                rec["output"] = output.text
+                rec["n_tokens"] = output.n_tokens
         elif isinstance(output, list):
-            rec["output"] = [{"continuation": c, "total": _clean(ll.total),
-                              "mean": _clean(ll.mean), "n_tokens": ll.n_tokens}
-                             for (_, c), ll in zip(item.requests, output, strict=True)]
             errs = [ll.error for ll in output if ll.error]
             rec["error"] = errs[0] if errs else None
-        if output is not None and not rec["error"]:
-            try:
-                result = task.score(item.sample, output)
-            except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-                rec["error"] = f"scoring failed: {type(exc).__name__}: {exc}"
-            else:
-                rec["answer"] = result.answer
-                rec["score"] = result.score
-                if result.metrics:
-                    rec["metrics"] = result.metrics
-                if result.extra:
-                    rec["extra"] = result.extra
+            if not errs:
+                rec["output"] = [{"continuation": c, "total": _clean(ll.total),
+                                  "mean": _clean(ll.mean), "n_tokens": ll.n_tokens}
+                                 for (_, c), ll in zip(item.requests, output, strict=True)]
         if item.sample.id in thumbs:
             rec["thumb"] = self._thumbnail(task, item.sample)
-        return rec
+        return _scored(task, item.sample, rec)
 
     def _thumbnail(self, task: Task, sample: Sample) -> str | None:
         from tvbench.data.inputs import ImagePart
@@ -308,9 +344,14 @@ class Runner:
         on_disk = self.folder.read_records(task.name)
         missing = [it.sample.id for it in items if it.sample.id not in on_disk]
         if missing:
+            files = [self.folder.samples_path(task.name), *self.folder.part_paths(task.name)]
+            sizes = ", ".join(f"{p.name}={p.stat().st_size if p.exists() else 'absent'}"
+                              for p in files)
             raise RuntimeError(f"task {task.name!r}: {len(missing)} items have no record "
-                               f"after the run (first: {missing[0]!r})")
-        return [on_disk[it.sample.id] for it in items]
+                               f"after the run (first: {missing[0]!r}; read {sizes})")
+        # Scoring is pure and cheap, so stored outputs are scored again with the current
+        # options and metric code: a resumed run can never mix old and new scores.
+        return [_scored(task, it.sample, on_disk[it.sample.id]) for it in items]
 
     def _check_parity(self, task: Task, items: list[_Item], records: list[Record]
                       ) -> dict[str, Any]:

@@ -84,12 +84,24 @@ class RunFolder:
         atomic_write(self.results_path, dump_json(results))
 
     # ---------------------------------------------------------------- records
+    def part_paths(self, task: str) -> list[Path]:
+        """Per-rank part files of a data-parallel run that are not merged yet."""
+        return sorted((self.root / "samples").glob(f"{task}.rank*.jsonl"))
+
     def read_records(self, task: str) -> dict[str, dict[str, Any]]:
-        """Records by id; a torn final line (from a crash) is skipped."""
-        path = self.samples_path(task)
+        """Records by id, from the task log and any unmerged part files.
+
+        A torn final line (from a crash) is skipped.
+        """
         out: dict[str, dict[str, Any]] = {}
-        if not path.is_file():
-            return out
+        for path in [self.samples_path(task), *self.part_paths(task)]:
+            if path.is_file():
+                out.update(self._read_jsonl(path))
+        return out
+
+    @staticmethod
+    def _read_jsonl(path: Path) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if not line.endswith("\n"):
@@ -102,9 +114,15 @@ class RunFolder:
                     out[str(rec["id"])] = rec
         return out
 
-    def append_records(self, task: str, records: Iterable[Mapping[str, Any]]) -> None:
-        """Append and fsync, so a batch that returned is on disk before the next starts."""
+    def append_records(self, task: str, records: Iterable[Mapping[str, Any]],
+                       part: str | None = None) -> None:
+        """Append and fsync, so a batch that returned is on disk before the next starts.
+
+        ``part`` names a rank's own file in a data-parallel run (no two writers per file).
+        """
         path = self.samples_path(task)
+        if part:
+            path = path.with_name(f"{task}.{part}.jsonl")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair_tail(path)
         lines = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n"
@@ -127,10 +145,12 @@ class RunFolder:
             f.truncate(data.rfind(b"\n") + 1)
 
     def write_records(self, task: str, records: Iterable[Mapping[str, Any]]) -> None:
-        """Replace the task's log with the final records, atomically."""
+        """Replace the task's log with the final records, atomically; parts are merged."""
         text = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n"
                        for r in records)
         atomic_write(self.samples_path(task), text)
+        for part in self.part_paths(task):
+            part.unlink()
 
     # ---------------------------------------------------------------- media
     def write_thumbnail(self, task: str, item_id: str, jpeg: bytes) -> str:

@@ -1,0 +1,90 @@
+"""OCRBench (v1): 1000 OCR questions in ten types, scored by a substring hit.
+
+Protocol of lmms-eval 0.7.3 ``ocrbench`` (which the TowerVision fork inherits): the prompt is
+``question.strip()`` with no suffix, greedy decoding, 128 new tokens; scoring is
+:func:`tvbench.metrics.ocrbench.ocrbench_hit` (HME100k: spaces removed; otherwise full-width
+fold, lower-case, substring). The headline is the hit rate ×100, which on the full set equals
+the paper's "Final Score / 10"; ``final_score`` is the raw sum of hits (out of 1000) and
+:meth:`OCRBench.breakdown` gives the official per-type report.
+
+Every item is English: the benchmark's 1000 questions and answers contain no CJK text (checked
+on the upstream ``OCRBench.json``; three answers carry accented Latin letters, e.g. one French
+watermark in ESTVQA). The HF rows have no id column, so an item's id is its row number in the
+pinned revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.loading import HubDataset
+from tvbench.data.media import media_bytes
+from tvbench.data.outputs import Generation
+from tvbench.data.sample import Sample
+from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
+from tvbench.metrics.ocrbench import SUM, category_totals, ocrbench_hit
+from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
+from tvbench.tasks.prompts import render
+
+
+class OCRBench(Task):
+    name = "ocrbench"
+    version = 1
+    title = "OCRBench v1"
+    hub = HubDataset("echo840/OCRBench", revision="92a54bd1384387c178d5a07140a2d85e0a3d12e1",
+                     split="test")
+    languages = ("en",)
+    generation = GenerationSettings(max_new_tokens=128)
+    samples_dir = "samples/ocrbench"
+    options = {
+        "fold": Option(True, (True, False),
+                       "fold full-width ASCII and U+3000 before matching (lmms-eval 0.7.3); "
+                       "False = the pre-2026 lmms-eval rule"),
+    }
+    templates = {"prompt": "{{ question }}"}
+
+    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+        answer = record["answer"]
+        answers = [answer] if isinstance(answer, str) else [str(a) for a in answer]
+        return Sample(
+            id=str(index),
+            lang="en",
+            fields={"question": str(record["question"]), "answers": answers,
+                    "dataset": str(record["dataset"]),
+                    "question_type": str(record["question_type"])},
+            media=(ImagePart(media_bytes(record["image"], folder)),))
+
+    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
+        return str(index)
+
+    def build(self, sample: Sample) -> ModelInput:
+        text = render(self.templates["prompt"], question=sample.fields["question"].strip())
+        return ModelInput.user(*sample.media, text)
+
+    def score(self, sample: Sample, output: Any) -> ItemResult:
+        assert isinstance(output, Generation)
+        f = sample.fields
+        hit = ocrbench_hit(output.text, f["answers"], f["dataset"], fold=self.config["fold"])
+        return ItemResult(answer=output.text.strip(), score=float(hit))
+
+    def metrics(self) -> list[MetricSpec]:
+        def mean(_s: Sample, r: Record) -> list[float] | None:
+            return None if r.get("score") is None else mean_stats(r["score"])
+
+        def total(_s: Sample, r: Record) -> list[float] | None:
+            return None if r.get("score") is None else [float(r["score"])]
+
+        fold = "fullwidth" if self.config["fold"] else "none"
+        rule = f"ocrbench_substring[hme:nospace,fold:{fold}]"
+        return [MetricSpec("accuracy", scaled(MEAN, 100), rule, mean),
+                MetricSpec("final_score", SUM, rule + ",sum", total)]
+
+    def breakdown(self, samples: Sequence[Sample], records: Sequence[Record]
+                  ) -> dict[str, Any]:
+        """The official report: hits per question type, text recognition, final score."""
+        pairs = [(s.fields["question_type"], int(r["score"]))
+                 for s, r in zip(samples, records, strict=True)
+                 if not s.error and not r.get("error") and r.get("score") is not None]
+        return {"ocrbench": category_totals(pairs)}

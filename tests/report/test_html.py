@@ -1,0 +1,65 @@
+"""The HTML file without a browser: escaping, self-containment, the CSP, the size."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from pathlib import Path
+
+from tvbench.report.html import environment, render_html
+from tvbench.report.load import load_runs
+from tvbench.report.tables import build_board
+
+from .synthetic import record, task_block, write_run
+
+PAYLOAD = "<script>window.__xss=1</script>"
+
+
+def _html(*roots: Path) -> str:
+    loaded = load_runs(list(roots))
+    return render_html(build_board(loaded), loaded.runs)
+
+
+def test_autoescape_is_on_for_the_report_templates() -> None:
+    env = environment()
+    assert env.autoescape is True
+    assert env.from_string("{{ x }}").render(x=PAYLOAD) == (
+        "&lt;script&gt;window.__xss=1&lt;/script&gt;")
+
+
+def test_untrusted_text_is_escaped_in_the_markup(tmp_path: Path) -> None:
+    write_run(tmp_path, "m", PAYLOAD, {"t": task_block("t", {"en": 5.0}, "org/m")},
+              records={"t": [record("1", "en", output=PAYLOAD, answer='"><img src=x>',
+                                    prompt=PAYLOAD)]})
+    page = _html(tmp_path)
+    assert PAYLOAD not in page and "<img src=x>" not in page
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page
+    assert len(re.findall(r"<script\b", page)) == 1  # only our own script element
+
+
+def test_self_contained_with_a_strict_content_security_policy(multilang_runs: Path) -> None:
+    page = _html(multilang_runs)
+    # no external resource: every src is a data: URI, every href an in-page anchor (if any)
+    for attr, value in re.findall(r'\s(src|href)="([^"]*)"', page):
+        assert value.startswith("data:image/jpeg;base64,") if attr == "src" else \
+            value.startswith("#"), (attr, value[:40])
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    csp = html.unescape(
+        re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1))
+    assert "default-src 'none'" in csp and "img-src data:" in csp
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    for src, kind in ((script, "script-src"), (style, "style-src")):
+        digest = base64.b64encode(hashlib.sha256(src.encode()).digest()).decode()
+        assert f"{kind} 'sha256-{digest}'" in csp  # the inline code is exactly what is allowed
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert ' style="' not in page  # a style attribute would be blocked by the CSP
+
+
+def test_size_stays_small(multilang_runs: Path) -> None:
+    page = _html(multilang_runs)
+    # 2 runs × 4 languages, 8 images: well under 200 kB
+    assert len(page.encode()) < 200_000
+    assert page.count("data:image/jpeg;base64,") == 8

@@ -1,0 +1,156 @@
+"""The HTML sample browser's content: a few items per task and language, every model's output.
+
+Items are grouped by dataset item rather than by model, so each image is embedded once and
+the outputs of all models sit next to each other. The cap (``per_language`` items per task ×
+language, hence at most that many outputs per model) and re-encoded, downscaled thumbnails
+keep the single-file report small. Everything here is untrusted text; the template escapes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tvbench.report.load import Run, number, text
+from tvbench.report.svg import seen_group
+from tvbench.report.tables import Language, TaskView, language
+
+PER_LANGUAGE = 8
+MAX_CHARS = 600
+THUMB_SIDE = 128
+THUMB_QUALITY = 60
+_MAX_PIXELS = 40_000_000
+
+
+@dataclass(frozen=True)
+class SampleOutput:
+    label: str
+    reported: bool
+    output: str
+    answer: str
+    score: str
+    error: str
+    seen: str
+    prompt: str  # only when it differs from the item's prompt (other task options)
+
+
+@dataclass(frozen=True)
+class SampleItem:
+    task: str
+    language: Language
+    item_id: str
+    prompt: str
+    image: str | None  # a data: URI built here from re-encoded JPEG bytes, never from input
+    outputs: tuple[SampleOutput, ...]
+
+
+def clip(value: str, limit: int = MAX_CHARS) -> str:
+    if len(value) <= limit:
+        return value
+    return value[:limit] + f"… ({len(value) - limit} more characters)"
+
+
+def output_text(value: Any) -> str:
+    """A generation, or a loglikelihood task's candidates with their log-probabilities."""
+    if isinstance(value, list) and all(isinstance(v, Mapping) and "continuation" in v
+                                       for v in value):
+        lines = []
+        for v in value:
+            total = number(v.get("total"))
+            lines.append(f"{text(v.get('continuation'))}  (logp "
+                         f"{'n/a' if total is None else f'{total:.3f}'})")
+        return "\n".join(lines)
+    return text(value)
+
+
+def score_text(value: Any) -> str:
+    x = number(value)
+    if x is None:
+        return text(value) if isinstance(value, bool) else ""
+    return f"{round(x, 4):g}"
+
+
+def thumbnail_uri(data: bytes | None, side: int = THUMB_SIDE) -> str | None:
+    """Decode, downscale and re-encode an image so only our own JPEG bytes reach the page."""
+    if not data:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > _MAX_PIXELS:
+                return None
+            img.draft("RGB", (side, side))
+            rgb = img.convert("RGB")
+            rgb.thumbnail((side, side))
+            buf = io.BytesIO()
+            rgb.save(buf, format="JPEG", quality=THUMB_QUALITY, optimize=True)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _choose(order: list[str], langs: Mapping[str, str], has_thumb: set[str],
+            per_language: int) -> list[str]:
+    """Up to ``per_language`` ids per language, items with an image first, file order kept."""
+    chosen: list[str] = []
+    counts: dict[str, int] = {}
+    ranked = sorted(range(len(order)), key=lambda i: (order[i] not in has_thumb, i))
+    for i in ranked:
+        item = order[i]
+        lang = langs[item]
+        if counts.get(lang, 0) < per_language:
+            counts[lang] = counts.get(lang, 0) + 1
+            chosen.append(item)
+    position = {item: i for i, item in enumerate(order)}
+    return sorted(chosen, key=lambda item: (langs[item] != "en", langs[item], position[item]))
+
+
+def browse(view: TaskView, runs: Sequence[Run], per_language: int = PER_LANGUAGE,
+           max_chars: int = MAX_CHARS) -> list[SampleItem]:
+    """The sample browser items of one task (none for reported runs: they have no samples)."""
+    logs: list[tuple[Run, dict[str, dict[str, Any]]]] = []
+    for run in runs:
+        if view.name in run.tasks:
+            records = {text(r.get("id")): r for r in run.records(view.name)}
+            if records:
+                logs.append((run, records))
+    order: list[str] = []
+    langs: dict[str, str] = {}
+    has_thumb: set[str] = set()
+    for _, records in logs:
+        for item, rec in records.items():
+            if item not in langs:
+                order.append(item)
+                langs[item] = text(rec.get("lang")) or "und"
+            if rec.get("thumb"):
+                has_thumb.add(item)
+    by_code = {lang.code: lang for lang in view.languages}
+    items = []
+    for item in _choose(order, langs, has_thumb, per_language):
+        lang = by_code.get(langs[item])
+        if lang is None:
+            lang = language(langs[item])
+        prompt, image, outputs = None, None, []
+        for run, records in logs:
+            rec = records.get(item)
+            if rec is None:
+                continue
+            this_prompt = clip(text(rec.get("prompt")), max_chars)
+            if prompt is None:
+                prompt = this_prompt
+            if image is None and rec.get("thumb"):
+                image = thumbnail_uri(run.thumbnail(rec.get("thumb")))
+            cell = view.cells.get(lang.code, {}).get(run.label)
+            outputs.append(SampleOutput(
+                label=run.label, reported=run.reported is not None,
+                output=clip(output_text(rec.get("output")), max_chars),
+                answer=clip(text(rec.get("answer")), max_chars),
+                score=score_text(rec.get("score")), error=clip(text(rec.get("error")), 300),
+                seen=seen_group(cell), prompt="" if this_prompt == prompt else this_prompt))
+        items.append(SampleItem(task=view.name, language=lang, item_id=item,
+                                prompt=prompt or "", image=image, outputs=tuple(outputs)))
+    return items

@@ -1,0 +1,283 @@
+"""The leaderboard as data: one view model that both the Markdown and the HTML renderer read.
+
+Building it once keeps the two formats from disagreeing about a number, a mark or a warning.
+Per task it holds the headline cell of every run (Table 1 of the TowerVision paper), the
+per-language cells (its Table 11) with unseen flags, averages over seen, unseen and all
+languages, and the comparability groups of every column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tvbench.data.languages import info
+from tvbench.report.comparability import Comparison, compare
+from tvbench.report.load import Loaded, Run, interval, mapping, number, text
+
+AVERAGES = ("seen", "unseen", "all")
+_Z95 = 1.959964
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One score with what is needed to judge it: n, CI, unseen flag, signature, provenance."""
+
+    score: float | None
+    ci: tuple[float, float] | None = None
+    n: int | None = None
+    unseen: bool | None = None
+    signature: str = ""
+    reported: bool = False
+    letter: str = ""  # comparability setup, "" when the column holds one setup
+    status: str = ""  # why there is no score ("not scored: ...")
+    k: int | None = None  # languages behind an average
+    approx: bool = False  # CI from per-language CIs by a normal approximation
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    script: str
+    family: str
+    resource: str
+
+
+@dataclass
+class TaskView:
+    name: str
+    metric: str
+    runs: list[str]  # labels of the runs that have this task, in board order
+    headline: dict[str, Cell]
+    headline_cmp: Comparison
+    languages: list[Language]
+    cells: dict[str, dict[str, Cell]]  # lang -> label -> cell
+    lang_cmp: dict[str, Comparison]
+    averages: dict[str, dict[str, Cell]]  # "seen" | "unseen" | "all" -> label -> cell
+    notes: list[tuple[str, list[str]]] = field(default_factory=list)  # note -> run labels
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    label: str
+    folder: str
+    reported: bool
+    source: str  # the paper table for reported runs
+    model: str  # checkpoint@revision
+    adapter: str
+    tvbench: str
+    commit: str
+    seen_languages: tuple[str, ...] | None
+
+
+@dataclass
+class Board:
+    runs: list[RunInfo]
+    tasks: list[TaskView]
+    languages: list[Language]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def n_reported(self) -> int:
+        return sum(r.reported for r in self.runs)
+
+
+def language(code: str) -> Language:
+    meta = info(code)
+    return Language(code, meta.name, meta.script or "unknown", meta.family or "unknown",
+                    meta.resource or "unknown")
+
+
+def language_order(codes: Sequence[str]) -> list[str]:
+    """English first (every suite's anchor), then by code."""
+    return sorted(set(codes), key=lambda c: (c != "en", c.lower()))
+
+
+def _count(value: Any) -> int | None:
+    x = number(value)
+    return int(x) if x is not None else None
+
+
+def _unseen(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _cell(block: Mapping[str, Any], reported: bool, unseen: bool | None = None) -> Cell:
+    score = number(block.get("score"))
+    status = text(block.get("status")) if score is None else ""
+    return Cell(score=score, ci=interval(block.get("ci95")), n=_count(block.get("n")),
+                unseen=unseen, signature=text(block.get("signature")), reported=reported,
+                status=status)
+
+
+def average(cells: Sequence[Cell]) -> Cell:
+    """Unweighted mean of per-language scores with an approximate 95% CI.
+
+    Runs store bootstrap CIs per language, not the resamples, so the CI of a subset mean is
+    approximated by treating languages as independent normals: se = sqrt(sum se_l^2) / k.
+    The cell says so (``approx``) and renderers mark it.
+    """
+    scored = [c for c in cells if c.score is not None]
+    if not scored:
+        return Cell(score=None, k=0)
+    k = len(scored)
+    if k == 1:  # one language: its own bootstrap CI is exact
+        only = scored[0]
+        return Cell(score=only.score, ci=only.ci, k=1, reported=only.reported)
+    mean = sum(c.score for c in scored if c.score is not None) / k
+    ci = None
+    if all(c.ci is not None for c in scored):
+        var = sum(((c.ci[1] - c.ci[0]) / (2 * _Z95)) ** 2 for c in scored if c.ci)
+        half = _Z95 * math.sqrt(var) / k
+        ci = (mean - half, mean + half)
+    return Cell(score=mean, ci=ci, k=k, approx=ci is not None,
+                reported=all(c.reported for c in scored))
+
+
+def _averages(cells: Mapping[str, Cell], headline: Cell) -> dict[str, Cell]:
+    values = list(cells.values())
+    declared = any(c.unseen is not None for c in values)
+    out = {"seen": average([c for c in values if c.unseen is False]) if declared else Cell(None),
+           "unseen": average([c for c in values if c.unseen is True]) if declared
+           else Cell(None), "all": average(values)}
+    every = all(c.score is not None for c in values)
+    if (every and headline.score is not None and headline.ci is not None
+            and out["all"].score is not None and abs(out["all"].score - headline.score) < 0.01):
+        # Same quantity as the headline (macro mean over languages): use its exact bootstrap CI.
+        out["all"] = Cell(score=out["all"].score, ci=headline.ci, k=out["all"].k,
+                          reported=headline.reported)
+    return out
+
+
+def _with_letters(cells: dict[str, Cell], cmp: Comparison) -> dict[str, Cell]:
+    return {label: replace(c, letter=cmp.letter(label)) for label, c in cells.items()}
+
+
+def task_view(name: str, runs: Sequence[Run]) -> TaskView | None:
+    blocks = [(r, r.tasks[name]) for r in runs if name in r.tasks]
+    if not blocks:
+        return None
+    reported = {r.label for r, _ in blocks if r.reported is not None}
+    headline = {r.label: _cell(b, r.reported is not None) for r, b in blocks}
+    headline_cmp = compare({r.label: text(b.get("signature")) for r, b in blocks}, reported)
+    headline = _with_letters(headline, headline_cmp)
+    per_run: dict[str, dict[str, Cell]] = {}
+    for r, b in blocks:
+        per_run[r.label] = {str(lang): _cell(mapping(v), r.reported is not None,
+                                             _unseen(mapping(v).get("unseen")))
+                            for lang, v in mapping(b.get("languages")).items()}
+    codes = language_order([c for cells in per_run.values() for c in cells])
+    cells: dict[str, dict[str, Cell]] = {}
+    lang_cmp: dict[str, Comparison] = {}
+    for code in codes:
+        row = {label: per_run[label][code] for label in per_run if code in per_run[label]}
+        lang_cmp[code] = compare({k: c.signature for k, c in row.items()}, reported)
+        cells[code] = _with_letters(row, lang_cmp[code])
+    avgs: dict[str, dict[str, Cell]] = {a: {} for a in AVERAGES}
+    for label, lang_cells in per_run.items():
+        for key, cell in _averages(lang_cells, headline[label]).items():
+            avgs[key][label] = cell
+    notes: dict[str, list[str]] = {}
+    for r, b in blocks:
+        raw = b.get("notes")
+        found = [text(n) for n in raw] if isinstance(raw, list) else []
+        status = headline[r.label].status
+        if status and not found and not status.startswith("reported"):
+            found.append(status)  # the reason a score is missing, when no note gives it
+        for note in dict.fromkeys(n for n in found if n):
+            notes.setdefault(note, []).append(r.label)
+    metric = next((text(b.get("metric")) for r, b in blocks if r.reported is None), "")
+    metric = metric or text(blocks[0][1].get("metric"))
+    return TaskView(name=name, metric=metric, runs=[r.label for r, _ in blocks],
+                    headline=headline, headline_cmp=headline_cmp,
+                    languages=[language(c) for c in codes], cells=cells, lang_cmp=lang_cmp,
+                    averages=avgs, notes=list(notes.items()))
+
+
+def run_info(run: Run) -> RunInfo:
+    model = run.model
+    rep = run.reported
+    seen = model.get("seen_languages")
+    git = mapping(run.results.get("git"))
+    source = text(model.get("source"))
+    revision = text(model.get("revision"))
+    return RunInfo(
+        label=run.label, folder=str(run.path), reported=rep is not None,
+        source=text(rep.get("source")) if rep is not None else "",
+        model=f"{source}@{revision}" if revision else source,
+        adapter=f"{text(model.get('adapter'))}@{text(model.get('adapter_version'))}",
+        tvbench=text(run.results.get("tvbench_version")),
+        commit=(text(git.get("commit"))[:12] + ("+dirty" if git.get("dirty") else ""))
+        if git.get("commit") else "",
+        seen_languages=tuple(str(s) for s in seen) if isinstance(seen, list) else None)
+
+
+def build_board(loaded: Loaded) -> Board:
+    """The whole leaderboard: tasks in order of first appearance (measured runs first)."""
+    names: list[str] = []
+    for run in loaded.runs:
+        for name in run.tasks:
+            if name not in names:
+                names.append(name)
+    views = [v for v in (task_view(n, loaded.runs) for n in names) if v is not None]
+    codes = language_order([lang.code for v in views for lang in v.languages])
+    return Board(runs=[run_info(r) for r in loaded.runs], tasks=views,
+                 languages=[language(c) for c in codes],
+                 skipped=[(str(p), why) for p, why in loaded.skipped])
+
+
+def partition(cmp: Comparison, members: Sequence[str]) -> set[frozenset[str]]:
+    """The grouping of ``members`` into setups (for checking one grouping explains another)."""
+    groups: dict[str, set[str]] = {}
+    for m in members:
+        groups.setdefault(cmp.letter(m), set()).add(m)
+    return {frozenset(g) for g in groups.values()}
+
+
+def extra_mixing(view: TaskView, code: str) -> bool:
+    """True when a language row mixes setups in a way the columns' letters do not explain."""
+    cmp = view.lang_cmp.get(code)
+    if cmp is None or not cmp.mixed:
+        return False
+    members = list(view.cells.get(code, {}))
+    return partition(cmp, members) != partition(view.headline_cmp, members)
+
+
+def score_text(cell: Cell | None) -> str:
+    """The score to one decimal; "n/s" (not scored) or "–" (a paper gave no number)."""
+    if cell is None:
+        return ""
+    if cell.score is None:
+        return "–" if cell.status.startswith("reported") else "n/s"
+    return f"{cell.score:.1f}"
+
+
+def ci_text(cell: Cell | None) -> str:
+    if cell is None or cell.ci is None:
+        return ""
+    return f"{'≈' if cell.approx else ''}[{cell.ci[0]:.1f}, {cell.ci[1]:.1f}]"
+
+
+def tooltip(label: str, what: str, cell: Cell | None) -> str:
+    """Hover text for a chart mark or a table cell: model, column, score, n and CI."""
+    if cell is None:
+        return f"{label} · {what}: no score"
+    parts = [f"{label} · {what}: {score_text(cell)}"]
+    if cell.status:
+        parts.append(cell.status)
+    if cell.n is not None:
+        parts.append(f"n={cell.n}")
+    elif cell.k is not None:
+        parts.append(f"{cell.k} languages")
+    if cell.ci is not None:
+        parts.append(f"95% CI {ci_text(cell)}" + (" (approx.)" if cell.approx else ""))
+    if cell.unseen:
+        parts.append("unseen language")
+    if cell.reported:
+        parts.append("reported in a paper, not measured")
+    if cell.letter:
+        parts.append(f"setup {cell.letter}")
+    return " · ".join(parts)
