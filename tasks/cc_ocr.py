@@ -38,7 +38,7 @@ official per-subset tables, track scores (mean over subsets) and the four-track 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
@@ -110,18 +110,16 @@ class CCOCR(Task):
         "towervision": "{{ question }}\nAnswer by providing the text directly.",
     }
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._track_hint: str | None = None
-
     @property
     def tracks(self) -> tuple[str, ...]:
         chosen = self.config["tracks"]
         return TRACKS if chosen == "all" else (chosen,)
 
     # ------------------------------------------------------------------ data
-    def _parts(self, source: DataSource) -> list[tuple[DataSource, str | None]]:
-        """One source per selected track where the layout has one folder/config per track."""
+    def parts(self, source: DataSource, languages: frozenset[str] | None
+              ) -> list[tuple[DataSource, Any]]:
+        """One source per selected track where the layout has one folder/config per track;
+        the context is that track (None: a flat folder, routed by ``l2-category``)."""
         if isinstance(source, HubDataset):
             return [(dataclasses.replace(source, config=t), t) for t in self.tracks]
         if any((source.path / t).is_dir() for t in TRACKS):
@@ -130,43 +128,15 @@ class CCOCR(Task):
                 raise DataSourceError(f"{source.path} has no folder for CC-OCR track(s) "
                                       f"{', '.join(missing)}")
             return [(LocalDataset(source.path / t, split=source.split), t) for t in self.tracks]
-        return [(source, None)]  # one flat folder: rows are routed by l2-category
+        return [(source, None)]
 
-    def load(self, source: DataSource, languages: Iterable[str] | None = None,
-             limit: int | None = None) -> list[Sample]:
-        """Rows of the selected tracks only; ``limit`` applies per language across tracks."""
-        samples: list[Sample] = []
-        for part, hint in self._parts(source):
-            self._track_hint = hint
-            try:
-                samples += super().load(part, languages, None)
-            finally:
-                self._track_hint = None
-        samples = [s for s in samples if s.error or s.fields["track"] in self.tracks]
-        if limit is not None:
-            seen: dict[str, int] = {}
-            kept = []
-            for s in samples:
-                seen[s.lang] = seen.get(s.lang, 0) + 1
-                if seen[s.lang] <= limit:
-                    kept.append(s)
-            samples = kept
-        ids = [s.id for s in samples]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"task {self.name!r}: duplicate item ids across CC-OCR tracks")
-        return samples
+    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                     context: Any) -> list[Sample]:
+        """Rows of the selected tracks only."""
+        track = _track_of(record, context)
+        return [self.track_sample(record, track, folder)] if track in self.tracks else []
 
-    def _track_of(self, record: Mapping[str, Any]) -> str:
-        """The config being read, else a ``category`` column naming a track, else l2 routing."""
-        if self._track_hint:
-            return self._track_hint
-        category = record.get("category")
-        if category in TRACKS:
-            return str(category)
-        return resolve_track(str(record["l2-category"]))
-
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
-        track = self._track_of(record)
+    def track_sample(self, record: Mapping[str, Any], track: str, folder: str | None) -> Sample:
         subset = str(record["split"])
         l2 = str(record["l2-category"])
         answer = record["answer"]
@@ -184,15 +154,18 @@ class CCOCR(Task):
                     "question": str(record["question"]), "answer": answer},
             media=(ImagePart(media_bytes(record["image"], folder)),))
 
-    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
-        try:
-            return f"{self._track_of(record)}/{record['split']}/{record['image_name']}"
-        except (KeyError, ValueError):
-            return f"{self._track_hint or 'cc_ocr'}/row{index}"
+    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+        return self.track_sample(record, _track_of(record, None), folder)
 
-    def fallback_lang(self, record: Mapping[str, Any]) -> str:
+    def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         try:
-            return language_of(self._track_of(record), str(record["split"]))
+            return f"{_track_of(record, context)}/{record['split']}/{record['image_name']}"
+        except (KeyError, ValueError):
+            return f"{context or 'cc_ocr'}/row{index}"
+
+    def fallback_lang(self, record: Mapping[str, Any], context: Any = None) -> str:
+        try:
+            return language_of(_track_of(record, context), str(record["split"]))
         except (KeyError, ValueError):
             return "en"
 
@@ -297,3 +270,13 @@ class CCOCR(Task):
         out = _rounded(summarize(items))
         out["excluded_errors"] = errors
         return {"cc_ocr": out}
+
+
+def _track_of(record: Mapping[str, Any], hint: str | None) -> str:
+    """The config being read, else a ``category`` column naming a track, else l2 routing."""
+    if hint:
+        return hint
+    category = record.get("category")
+    if category in TRACKS:
+        return str(category)
+    return resolve_track(str(record["l2-category"]))

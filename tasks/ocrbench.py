@@ -56,7 +56,7 @@ class OCRBench(Task):
                     "question_type": str(record["question_type"])},
             media=(ImagePart(media_bytes(record["image"], folder)),))
 
-    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
+    def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         return str(index)
 
     def build(self, sample: Sample) -> ModelInput:

@@ -52,7 +52,7 @@ class TextVQA(Task):
                     "ocr_tokens": list(record.get("ocr_tokens") or [])},
             media=(ImagePart(media_bytes(require(record, "image", (dict, bytes, str)), folder)),))
 
-    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
+    def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         return str(record.get("question_id", f"row{index}"))
 
     def build(self, sample: Sample) -> ModelInput:

@@ -121,7 +121,8 @@ _RUN_TYPES: dict[str, Any] = {"models": list, "tasks": list, "data": str, "batch
 _MODEL_TYPES: dict[str, Any] = {f.name: None for f in fields(ModelEntry) if f.name != "name"}
 _MODEL_TYPES.update({"backend": str, "family": str, "path": str, "revision": str, "tiny": bool,
                      "seen_languages": list, "dtype": str, "trust_remote_code": bool,
-                     "max_frames": int, "max_new_tokens": int, "processor_kwargs": dict, "base_url": str,
+                     "max_frames": int, "max_new_tokens": int, "processor_kwargs": dict,
+                     "base_url": str,
                      "model": str, "api_key_env": str, "concurrency": int,
                      "tensor_parallel_size": int})
 

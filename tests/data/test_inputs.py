@@ -8,7 +8,8 @@ from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput, Video
 def test_fingerprint_covers_text_media_bytes_and_order() -> None:
     a, b = ImagePart(b"png-one"), ImagePart(b"png-two")
     base = ModelInput.user(a, "What is this?")
-    assert base.fingerprint() == ModelInput.user(ImagePart(b"png-one"), "What is this?").fingerprint()
+    same = ModelInput.user(ImagePart(b"png-one"), "What is this?")
+    assert base.fingerprint() == same.fingerprint()
     assert base.fingerprint() != ModelInput.user(b, "What is this?").fingerprint()
     assert base.fingerprint() != ModelInput.user(a, "What is that?").fingerprint()
     assert base.fingerprint() != ModelInput.user("What is this?", a).fingerprint()

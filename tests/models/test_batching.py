@@ -1,4 +1,5 @@
-"""The shared batcher: order restored, groups kept apart, OOM halves the batch, bad items isolated."""
+"""The shared batcher: order restored, groups kept apart, OOM halves the batch, bad items
+isolated."""
 
 from __future__ import annotations
 

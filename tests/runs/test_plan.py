@@ -52,9 +52,10 @@ def test_task_options_are_validated() -> None:
 
 
 def test_a_loglikelihood_task_is_refused_for_an_http_model_at_plan_time() -> None:
+    from tvbench_tasks.textvqa import TextVQA
+
     from tvbench.data.outputs import Capability
     from tvbench.runs.runner import check_capabilities
-    from tvbench_tasks.textvqa import TextVQA
 
     class NeedsScores(TextVQA):
         kind = "loglikelihood"

@@ -93,9 +93,9 @@ def test_another_model_in_the_same_folder_is_refused(tmp_path: Path) -> None:
 
 def test_a_broken_item_is_a_recorded_error_not_a_drop(tmp_path: Path) -> None:
     import datasets
+    from tvbench_tasks.textvqa import TextVQA
 
     from tvbench.data.loading import LocalDataset
-    from tvbench_tasks.textvqa import TextVQA
 
     task = TextVQA()
     rows = datasets.Dataset(__import__("pyarrow.parquet", fromlist=["x"]).read_table(
@@ -139,9 +139,10 @@ def test_parity_check_reports_mismatches(tmp_path: Path) -> None:
 
 
 def test_capabilities_are_checked_before_anything_runs() -> None:
+    from tvbench_tasks.textvqa import TextVQA
+
     from tvbench.data.outputs import Capability
     from tvbench.models.base import CapabilityError
-    from tvbench_tasks.textvqa import TextVQA
 
     with pytest.raises(CapabilityError, match="lacks image"):
         check_capabilities(frozenset({Capability.GENERATE}), [TextVQA()], "text-only")

@@ -96,8 +96,8 @@ def test_language_rule(track: str, subset: str, lang: str) -> None:
 
 def test_hub_source_reads_one_config_per_track() -> None:
     hub = CCOCR.hub
-    assert [p.config for p, _ in CCOCR()._parts(hub)] == ["multi_lan_ocr"]  # type: ignore
-    parts = CCOCR(tracks="all")._parts(hub)
+    assert [p.config for p, _ in CCOCR().parts(hub, None)] == ["multi_lan_ocr"]  # type: ignore
+    parts = CCOCR(tracks="all").parts(hub, None)
     assert [(p.config, hint) for p, hint in parts] == [  # type: ignore[union-attr]
         (t, t) for t in ("multi_scene_ocr", "multi_lan_ocr", "doc_parsing", "kie")]
     assert all(isinstance(p, HubDataset) and p.revision == hub.revision for p, _ in parts)

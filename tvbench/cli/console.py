@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -76,12 +77,13 @@ class RunProgress:
     def task_finished(self, name: str, block: dict[str, Any]) -> None:
         took = time.perf_counter() - self._started
         if self.quiet:
-            self.console.print(f"{self.model} · {name}: {fmt_score(block)} "
-                               f"(n={block['n']}, errors={block['n_errors']}, {took:.1f}s)")
+            self.console.print(escape(f"{self.model} · {name}: {fmt_score(block)} "
+                                      f"(n={block['n']}, errors={block['n_errors']}, "
+                                      f"{took:.1f}s)"))
 
     def note(self, message: str) -> None:
-        self.console.print(f"[yellow]note:[/] {message}" if not self.quiet else
-                           f"note: {message}")
+        self.console.print(f"[yellow]note:[/] {escape(message)}" if not self.quiet else
+                           f"note: {escape(message)}")
 
 
 @contextmanager
@@ -102,6 +104,12 @@ def fmt_score(block: Mapping[str, Any]) -> str:
     return f"{score:.1f}" + (f" [{ci[0]:.1f}, {ci[1]:.1f}]" if ci else "")
 
 
+def model_notes(results: Mapping[str, Any]) -> list[str]:
+    """One line per task note (why a metric was not scored), for printing under the table."""
+    return [f"{task}: {note}" for task, b in results["tasks"].items()
+            for note in b.get("notes", [])]
+
+
 def model_table(name: str, results: Mapping[str, Any]) -> Table:
     table = Table(title=f"{name}", title_justify="left")
     for col in ("task", "metric", "score", "95% CI", "n", "errors", "status"):
@@ -110,7 +118,7 @@ def model_table(name: str, results: Mapping[str, Any]) -> Table:
         ci = b.get("ci95")
         table.add_row(task, b["metric"], "n/s" if b["score"] is None else f"{b['score']:.1f}",
                       f"{ci[0]:.1f}–{ci[1]:.1f}" if ci else "", str(b["n"]),
-                      str(b["n_errors"]), b["status"])
+                      str(b["n_errors"]), escape(b["status"].split(":")[0]))
     return table
 
 

@@ -19,7 +19,15 @@ def _quiet_libraries() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tvbench.cli import bench_cmd, gate_cmd, listing, report_cmd, run_cmd, tiny_cmd
+    from tvbench.cli import (
+        bench_cmd,
+        gate_cmd,
+        listing,
+        report_cmd,
+        run_cmd,
+        setup_cmd,
+        tiny_cmd,
+    )
 
     parser = argparse.ArgumentParser(
         prog="tvbench", description="Multilingual vision-language model evaluation.")
@@ -35,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_parser(sub)
     bench_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
+    setup_cmd.add_parser(sub)
     return parser
 
 

@@ -8,8 +8,17 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from rich.markup import escape
+
 from tvbench import config as configuration
-from tvbench.cli.console import RunProgress, language_table, make_console, model_table, step
+from tvbench.cli.console import (
+    RunProgress,
+    language_table,
+    make_console,
+    model_notes,
+    model_table,
+    step,
+)
 from tvbench.runs import distributed
 from tvbench.runs.plan import build_plan
 from tvbench.runs.store import RunFolder, slug
@@ -58,11 +67,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = make_console(args.quiet)
     if plan.data_mode == "samples":
         console.print("data: bundled synthetic samples (pass --data hub for the real datasets)")
-    from tvbench.models.registry import load_adapter
+    from tvbench.models.registry import load_adapter, materialize
     from tvbench.runs.runner import Runner
     from tvbench.scorers import build_scorers
-
-    from tvbench.models.registry import materialize
 
     models = [materialize(entry) for entry in plan.models]  # before torch.distributed starts
     shard = distributed.from_env()
@@ -94,6 +101,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         folders.append(folder.root)
         if shard.main:
             console.print(model_table(entry.name, results))
+            for note in model_notes(results):
+                console.print(f"  note: {escape(note)}", overflow="fold")
+    if scorers.judge is not None:
+        scorers.judge.close()
     distributed.shutdown(shard)
     if not shard.main:
         return 0

@@ -131,7 +131,7 @@ class GenerationSettings:
         return ",".join(parts)
 
     def capped(self, max_new_tokens: int | None) -> GenerationSettings:
-        """These settings with ``max_new_tokens`` lowered to a cap (None leaves them as they are)."""
+        """These settings with ``max_new_tokens`` lowered to a cap (None: unchanged)."""
         if max_new_tokens is None or max_new_tokens >= self.max_new_tokens:
             return self
         return GenerationSettings(max_new_tokens, self.stop, self.temperature)

@@ -19,7 +19,8 @@ _BCP47 = re.compile(
     r"(?:-(?P<variant>[a-zA-Z0-9]{5,8}|\d[a-zA-Z0-9]{3}))*$")
 
 #: Macrolanguages whose individual languages count as the same language for "seen" checks.
-_MACRO = {"no": ("nb", "nn"), "zh": ("cmn", "yue"), "ms": ("zsm",), "fa": ("pes",)}
+_MACRO = {"no": ("nb", "nn"), "zh": ("cmn", "yue"), "ms": ("zsm",), "fa": ("pes",),
+          "ar": ("arb", "arz", "afb", "ars")}
 
 
 class LanguageError(ValueError):

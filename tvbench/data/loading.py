@@ -90,8 +90,8 @@ def _load_local(source: LocalDataset) -> datasets.Dataset:
     builder = "parquet" if files[0].suffix == ".parquet" else "json"
     if builder == "parquet":
         # Small local parquet files: read straight into a Dataset (no cache folder written).
-        import pyarrow.parquet as pq
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
         table = pa.concat_tables([pq.read_table(p) for p in files])
         return datasets.Dataset(table)

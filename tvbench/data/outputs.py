@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 
-class Capability(str, enum.Enum):
+class Capability(enum.StrEnum):
     GENERATE = "generate"
     LOGLIKELIHOOD = "loglikelihood"
     IMAGE = "image"

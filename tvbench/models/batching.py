@@ -41,8 +41,8 @@ def run_batched(
 
     Items are grouped by ``group`` (so a batch never mixes, say, image and video inputs),
     then sorted longest first, so the largest batch runs first and an out-of-memory error
-    surfaces early. On OOM the batch size halves (rounding up) for the rest of the call; an OOM at batch
-    size 1 propagates. ``on_batch(indices, results)`` fires after each batch completes.
+    surfaces early. On OOM the batch size halves (rounding up) for the rest of the call; an
+    OOM at batch size 1 propagates. ``on_batch(indices, results)`` fires after each batch completes.
     """
     if batch_size < 1:
         raise ValueError(f"batch size must be >= 1, got {batch_size}")

@@ -21,7 +21,8 @@ from typing import Any
 TINY_VERSION = 2
 
 _CORPUS = [
-    "What is in this image? Describe the picture. Translate to Portuguese: the cat is on the table.",
+    "What is in this image? Describe the picture. Translate to Portuguese: the cat is on the "
+    "table.",
     "Qual é a cor do carro? O gato está em cima da mesa. Traduza para inglês.",
     "Was ist auf dem Bild? Die Katze sitzt auf dem Tisch. Übersetze ins Deutsche.",
     "¿Qué hay en la imagen? El gato está sobre la mesa. 这是什么? 猫在桌子上。 これは何ですか。",
@@ -51,10 +52,12 @@ _QWEN_TEMPLATE = (
     "{% for m in messages %}{% if loop.first and m['role'] != 'system' %}"
     "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
     "<|im_start|>{{ m['role'] }}\n{% if m['content'] is string %}{{ m['content'] }}{% else %}"
-    "{% for c in m['content'] %}{% if c['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% for c in m['content'] %}{% if c['type'] == 'image' %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
     "{% elif c['type'] == 'video' %}<|vision_start|><|video_pad|><|vision_end|>"
     "{% elif c['type'] == 'text' %}{{ c['text'] }}{% endif %}{% endfor %}"
-    "{% endif %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    "{% endif %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 _AYA_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}<|START_OF_TURN_TOKEN|>"
     "{{ '<|USER_TOKEN|>' if m['role'] == 'user' else "
@@ -98,7 +101,8 @@ def _towervision() -> tuple[Any, Any]:
         image_token_index=img, image_grid_pinpoints=pins, vision_feature_select_strategy="full",
         vision_feature_layer=-1, image_seq_length=16, multimodal_projector_bias=True,
         tie_word_embeddings=True)
-    ip = T.LlavaNextImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32},
+    ip = T.LlavaNextImageProcessor(size={"shortest_edge": 32},
+                                   crop_size={"height": 32, "width": 32},
                                    image_grid_pinpoints=pins, image_mean=[0.5] * 3,
                                    image_std=[0.5] * 3)
     proc = T.LlavaNextProcessor(image_processor=ip, tokenizer=tok, patch_size=8,

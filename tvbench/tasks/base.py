@@ -19,9 +19,9 @@ from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.data.languages import LanguageError, resolve
 from tvbench.data.loading import DataSource, HubDataset, LocalDataset, base_dir, load_records
 from tvbench.data.media import MediaError
+from tvbench.data.outputs import Capability, Generation, LogLikelihood
 from tvbench.data.sample import Sample
 from tvbench.metrics.aggregate import Aggregation
-from tvbench.data.outputs import Capability, Generation, LogLikelihood
 
 Record = dict[str, Any]
 
@@ -87,7 +87,9 @@ class Task:
     hub: ClassVar[HubDataset]
     #: Every language the real benchmark covers (BCP-47).
     languages: ClassVar[tuple[str, ...]]
-    kind: ClassVar[Literal["generate", "loglikelihood"]] = "generate"
+    #: A plain attribute, not a ClassVar: a task option may switch it per instance
+    #: (CoMMuTE's generative variant).
+    kind: Literal["generate", "loglikelihood"] = "generate"
     generation: ClassVar[GenerationSettings] = GenerationSettings()
     requires: ClassVar[frozenset[Capability]] = frozenset({Capability.IMAGE})
     options: ClassVar[Mapping[str, Option]] = {}
@@ -114,35 +116,54 @@ class Task:
 
     # ------------------------------------------------------------------ data
     def bundled_source(self) -> LocalDataset:
+        """The bundled sample set, next to the module of the class that declares it (so a
+        plugin that subclasses a built-in task reuses the built-in samples)."""
         import sys
 
-        module_file = Path(sys.modules[type(self).__module__].__file__ or ".")
+        owner = next(c for c in type(self).__mro__ if "samples_dir" in vars(c))
+        module_file = Path(sys.modules[owner.__module__].__file__ or ".")
         return LocalDataset(module_file.parent / self.samples_dir, split=self.hub.split)
+
+    def parts(self, source: DataSource, languages: frozenset[str] | None
+              ) -> list[tuple[DataSource, Any]]:
+        """The sources to read, each with a context handed to :meth:`samples_from`.
+
+        One part by default. A benchmark whose real data has one split or config per
+        language or track (CoMMuTE, CC-OCR) returns one part per selected split.
+        """
+        return [(source, None)]
+
+    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                     context: Any) -> list[Sample]:
+        """The items one record yields: one by default, none for a record the protocol
+        skips (ALM-Bench's paper subset), several for one row per direction (Multi30K)."""
+        return [self.to_sample(record, index, folder)]
 
     def load(self, source: DataSource, languages: Iterable[str] | None = None,
              limit: int | None = None) -> list[Sample]:
-        """Map every record of ``source`` to a sample; keep ``languages``, ``limit`` per language.
+        """All items of ``source``, keeping ``languages`` and at most ``limit`` per language.
 
         A record that cannot be mapped becomes a sample with ``error`` set, never a drop.
         """
-        records = load_records(source)
-        folder = base_dir(source)
-        wanted = {resolve(x) for x in languages} if languages else None
+        wanted = frozenset(resolve(x) for x in languages) if languages else None
         per_lang: dict[str, int] = {}
         out: list[Sample] = []
-        for index, record in enumerate(records):
-            try:
-                sample = self.to_sample(record, index, folder)
-            except (KeyError, TypeError, ValueError, MediaError, LanguageError) as exc:
-                sample = Sample(id=self.fallback_id(record, index),
-                                lang=self.fallback_lang(record),
-                                error=f"bad record: {type(exc).__name__}: {exc}")
-            if wanted is not None and sample.lang not in wanted:
-                continue
-            if limit is not None and per_lang.get(sample.lang, 0) >= limit:
-                continue
-            per_lang[sample.lang] = per_lang.get(sample.lang, 0) + 1
-            out.append(sample)
+        for part, context in self.parts(source, wanted):
+            folder = base_dir(part)
+            for index, record in enumerate(load_records(part)):
+                try:
+                    produced = self.samples_from(record, index, folder, context)
+                except (KeyError, TypeError, ValueError, MediaError, LanguageError) as exc:
+                    produced = [Sample(id=self.fallback_id(record, index, context),
+                                       lang=self.fallback_lang(record, context),
+                                       error=f"bad record: {type(exc).__name__}: {exc}")]
+                for sample in produced:
+                    if wanted is not None and sample.lang not in wanted:
+                        continue
+                    if limit is not None and per_lang.get(sample.lang, 0) >= limit:
+                        continue
+                    per_lang[sample.lang] = per_lang.get(sample.lang, 0) + 1
+                    out.append(sample)
         ids = [s.id for s in out]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})[:5]
@@ -152,10 +173,11 @@ class Task:
     def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
         raise NotImplementedError
 
-    def fallback_id(self, record: Mapping[str, Any], index: int) -> str:
+    def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
+        """The id of an item whose record could not be mapped."""
         return f"row{index}"
 
-    def fallback_lang(self, record: Mapping[str, Any]) -> str:
+    def fallback_lang(self, record: Mapping[str, Any], context: Any = None) -> str:
         return self.languages[0]
 
     # ---------------------------------------------------------------- prompts

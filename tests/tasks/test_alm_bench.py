@@ -1,0 +1,282 @@
+"""ALM-Bench: loading (both protocols), prompts, hand-scored outputs, the judge path, groups."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tvbench_tasks.alm_bench import ALMBench
+
+from tvbench.data.loading import LocalDataset
+from tvbench.data.outputs import Capability, Generation
+from tvbench.data.sample import Sample
+from tvbench.metrics.alm import parse_judge_score
+from tvbench.models.base import ModelSpec
+from tvbench.runs.results import summarize_task
+from tvbench.scorers import Scorers
+from tvbench.scorers.judge import Judge
+
+GOLDEN = Path(__file__).parent / "golden" / "alm_bench.json"
+SPEC = ModelSpec(name="m", family="fake", adapter="fake", adapter_version=1, source="fake/m",
+                 revision="r1", dtype="n/a", seen_languages=("en", "de"))
+MCQ, TF = "Multiple Choice Questions", "True False Question"
+
+
+def load(**options: Any) -> tuple[ALMBench, list[Sample]]:
+    task = ALMBench(**options)
+    return task, task.load(task.bundled_source())
+
+
+def by_id(samples: list[Sample]) -> dict[str, Sample]:
+    return {s.id: s for s in samples}
+
+
+def records_for(task: ALMBench, samples: list[Sample], outputs: dict[str, str]
+                ) -> list[dict[str, Any]]:
+    """Records as the runner writes them, with ``outputs[id]`` (default: empty) scored."""
+    records = []
+    for s in samples:
+        rec: dict[str, Any] = {"id": s.id, "lang": s.lang, "output": None, "answer": None,
+                               "score": None, "error": s.error}
+        if not s.error:
+            gen = Generation(outputs.get(s.id, ""), 1)
+            result = task.score(s, gen)
+            rec.update(output=gen.text, answer=result.answer, score=result.score)
+        records.append(rec)
+    return records
+
+
+# ------------------------------------------------------------------ data
+def test_paper_protocol_loads_the_mcq_subset() -> None:
+    task, samples = load()
+    assert len(samples) == 24 and not any(s.error for s in samples)
+    assert {s.fields["question_type"] for s in samples} == {MCQ}
+    langs = [s.lang for s in samples]
+    assert sorted(set(langs)) == ["am", "ar", "de", "en", "es", "fr", "hi", "is", "ja", "ko",
+                                  "sw", "zh-Hans"]
+    assert all(langs.count(x) == 2 for x in set(langs))
+    assert set(langs) <= set(task.languages)
+    zh = by_id(samples)["904_2_01_002"]
+    assert zh.fields["target"] == "春节" and zh.fields["choices"][1] == "中秋节"
+    assert by_id(samples)["902_2_01_002"].fields["target"] == "La tour Eiffel"
+
+
+def test_official_protocol_loads_every_question_type() -> None:
+    task, samples = load(protocol="official")
+    kinds = [s.fields["question_type"] for s in samples]
+    assert len(samples) == 33 and kinds.count(MCQ) == 24 and kinds.count(TF) == 3
+    assert kinds.count("Long Question") == 3 and kinds.count("Short Question") == 3
+    assert task.settings().max_new_tokens == 2048 and ALMBench().settings().max_new_tokens == 1024
+
+
+def test_limit_counts_mcq_items_per_language() -> None:
+    task = ALMBench()
+    samples = task.load(task.bundled_source(), languages=["en", "German", "zhs"], limit=1)
+    assert [(s.lang, s.fields["question_type"]) for s in samples] == [
+        ("en", MCQ), ("de", MCQ), ("zh-Hans", MCQ)]
+
+
+def test_fork_labels_only_make_unknown_labels_item_errors() -> None:
+    _, samples = load(option_labels="fork")
+    errors = {s.lang for s in samples if s.error}
+    assert errors == {"ar", "sw", "am"}  # labels the fork's regexes never listed
+    assert all("cannot split the options" in (s.error or "") for s in samples if s.error)
+
+
+def _write(tmp_path: Path, rows: list[dict[str, Any]]) -> LocalDataset:
+    import datasets
+    from tvbench_tasks.samples.generate import write_parquet
+    from tvbench_tasks.samples.synth import scene_image
+
+    cols = ("ID", "Language", "Category", "Question_Type", "English_Question", "English_Answer",
+            "Translated_Question", "Translated_Answer", "Image_Url")
+    table: dict[str, list[object]] = {"file_name": [], **{k: [] for k in cols}}
+    for row in rows:
+        table["file_name"].append({"bytes": scene_image(1), "path": None})
+        for k in cols:
+            table[k].append(row.get(k, ""))
+    features = datasets.Features({"file_name": datasets.Image(),
+                                  **{k: datasets.Value("string") for k in cols}})
+    write_parquet(table, features, tmp_path / "test.parquet")
+    return LocalDataset(tmp_path, split="test")
+
+
+BROKEN = [
+    {"ID": "ok", "Language": "English", "Question_Type": MCQ, "Translated_Question": "Q?",
+     "Translated_Answer": "A (Options: A, B)"},
+    {"ID": "no-options", "Language": "German", "Question_Type": MCQ,
+     "Translated_Question": "Q?", "Translated_Answer": "Brezel"},
+    {"ID": "bad-lang", "Language": "Klingon", "Question_Type": MCQ, "Translated_Question": "Q?",
+     "Translated_Answer": "A (Options: A, B)"},
+    {"ID": "tf", "Language": "English", "Question_Type": TF, "Translated_Question": "Q?",
+     "Translated_Answer": "True"},
+]
+
+
+def test_broken_records_become_item_errors(tmp_path: Path) -> None:
+    source = _write(tmp_path, BROKEN)
+    paper = {s.id: s for s in ALMBench().load(source)}
+    assert sorted(paper) == ["bad-lang", "no-options", "ok"]  # the T/F item is not MCQ
+    assert paper["ok"].error is None
+    assert "cannot split" in (paper["no-options"].error or "")
+    assert paper["bad-lang"].lang == "und" and "Klingon" in (paper["bad-lang"].error or "")
+    official = {s.id: s for s in ALMBench(protocol="official").load(source)}
+    assert "no options parenthesis" in (official["no-options"].error or "")
+    assert official["tf"].error is None and len(official) == 4
+
+
+# --------------------------------------------------------------- prompts
+def test_paper_prompt_layout() -> None:
+    task, samples = load()
+    text = task.build(by_id(samples)["900_1_01_001"]).render()
+    assert text.startswith("[user] <image>For the given Multiple Choice Question Answer below")
+    assert text.endswith("is strictly the choice only. Which dish is shown in the image?\n"
+                         "Fish and chips\nShepherd's pie\nBangers and mash\nCornish pasty")
+
+
+def test_golden_prompts() -> None:
+    """Prompts are frozen per task version: change one, bump ``ALMBench.version``."""
+    golden = json.loads(GOLDEN.read_text("utf-8"))
+    current = []
+    for item in golden["items"]:
+        task, samples = load(**item["options"])
+        current.append({**item, "prompt": task.build(by_id(samples)[item["id"]]).render()})
+    if os.environ.get("TVBENCH_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps({"task": "alm_bench", "version": ALMBench.version,
+                                      "items": current}, ensure_ascii=False, indent=1) + "\n")
+        return
+    assert golden["version"] == ALMBench.version, "task version changed: regenerate the golden"
+    for old, new in zip(golden["items"], current, strict=True):
+        assert new["prompt"] == old["prompt"], f"prompt of {old['id']} changed: bump version"
+
+
+# --------------------------------------------------------------- scoring
+PAPER_OUTPUTS = [
+    ("900_1_01_001", "Fish and chips", 1.0),
+    ("900_1_01_001", "  Fish and chips\n", 1.0),
+    ("900_1_01_001", "It is fried.\nFinal Answer: Fish and chips", 1.0),
+    ("900_1_01_001", "Final Answer: Fish and chips", 0.0),
+    ("900_1_01_001", "fish and chips", 0.0),
+    ("902_2_01_002", "La tour Eiffel", 1.0),
+    ("902_2_01_002", "La tour Eiffel.", 0.0),
+    ("904_1_01_001", "饺子", 1.0),
+    ("905_2_01_002", "画像は金閣寺です。\nFinal Answer: 金閣寺", 1.0),
+    ("908_1_01_001", "الكبسة", 1.0),
+    ("910_1_01_001", "Final answer: እንጀራ", 0.0),
+]
+
+
+@pytest.mark.parametrize(("item", "output", "score"), PAPER_OUTPUTS)
+def test_paper_scores_hand_made_outputs(item: str, output: str, score: float) -> None:
+    task, samples = load()
+    assert task.score(by_id(samples)[item], Generation(output, 1)).score == score
+
+
+def test_paper_summary_signature_and_groups() -> None:
+    task, samples = load()
+    outputs = {s.id: s.fields["target"] for s in samples if s.lang in ("en", "am", "zh-Hans")}
+    records = records_for(task, samples, outputs)
+    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:x")
+    assert block["status"] == "scored"
+    assert block["score"] == pytest.approx(100 * 3 / 12)  # 3 of 12 languages all right
+    assert "opts:option_labels=any,protocol=paper" in block["signature"]
+    groups = block["breakdown"]
+    assert groups["by_resource"]["high"] == {"score": 50.0, "languages": ["en", "es", "fr",
+                                                                         "zh-Hans"]}
+    assert groups["by_resource"]["low"] == {"score": 100.0, "languages": ["am"]}
+    assert groups["by_script"]["Ethi"]["score"] == 100.0
+    assert groups["by_family"]["Afro-Asiatic"] == {"score": 50.0, "languages": ["am", "ar"]}
+
+
+# --------------------------------------------------------------- official + judge
+class ScriptedJudge:
+    """An Adapter whose reply depends on what the judge prompt contains."""
+
+    capabilities = frozenset({Capability.GENERATE})
+    spec = SPEC
+
+    def __init__(self, reply: str = "10") -> None:
+        self.prompts: list[str] = []
+        self.reply = reply
+
+    def generate(self, inputs: Any, settings: Any, on_batch: Any = None) -> list[Generation]:
+        texts = [i.messages[-1].text for i in inputs]
+        self.prompts += texts
+        return [Generation(self.reply if "Model Prediction: right" in t else "0", 1)
+                for t in texts]
+
+    def loglikelihood(self, *args: Any, **kw: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def _judge(tmp_path: Path, model: ScriptedJudge) -> Judge:
+    from tvbench.scorers.judge import JudgeCache
+
+    return Judge("scripted@1", lambda: model, cache=JudgeCache(tmp_path / "j.jsonl"))
+
+
+def test_official_judge_prompts_and_scores(tmp_path: Path) -> None:
+    task, samples = load(protocol="official")
+    en = [s for s in samples if s.lang == "en"]
+    records = records_for(task, en, {"900_1_01_001": "right", "900_3_01_003": "right",
+                                     "900_5_01_005": "right"})
+    assert all(r["score"] is None for r in records)  # nothing is scored before the judge
+    model = ScriptedJudge()
+    notes = task.rescore(en, records, Scorers(judge=_judge(tmp_path, model), judge_problem=None))
+    assert notes == []
+    assert [r["score"] for r in records] == [1.0, 0.0, 1.0, 0.0, 1.0]
+    prompts = dict(zip([s.id for s in en], model.prompts, strict=True))
+    # GPTScoring.py: MCQ ground truth = text before "(" (unstripped), T/F = full answer
+    assert "Ground Truth: Fish and chips \nModel Prediction: right\n" in prompts["900_1_01_001"]
+    assert prompts["900_3_01_003"].startswith("Evaluate the following answer based on Accuracy")
+    assert "Ground Truth: True\n" in prompts["900_3_01_003"]
+    assert "Consistency, Fluency, and Relevance" in prompts["900_5_01_005"]
+    assert "accuracy and correctness" in prompts["900_4_01_004"]
+    block = summarize_task(task, en, records, model=SPEC, data_desc="local:x")
+    assert block["score"] == pytest.approx(60.0)
+    assert "judge[scripted@1,tpl:" in block["signature"] and "protocol=official" in block[
+        "signature"]
+    assert block["breakdown"]["by_question_type"][TF] == {"score": 100.0, "n": 1}
+
+
+def test_official_without_judge_is_not_scored() -> None:
+    task, samples = load(protocol="official")
+    records = records_for(task, samples, {})
+    notes = task.rescore(samples, records, Scorers())
+    assert len(notes) == 1 and "33 items not scored" in notes[0] and "no judge" in notes[0]
+    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:x",
+                           notes=notes)
+    assert block["score"] is None and block["status"].startswith("not scored")
+    assert "metrics" not in block  # no other metric stands in for the judge
+
+
+def test_garbage_verdict_is_an_item_error_then_retried(tmp_path: Path) -> None:
+    task, samples = load(protocol="official")
+    one = [s for s in samples if s.id == "900_1_01_001"]
+    records = records_for(task, one, {"900_1_01_001": "right"})
+    task.rescore(one, records, Scorers(judge=_judge(tmp_path / "a", ScriptedJudge("n/a"))))
+    assert records[0]["score"] is None and records[0]["error"].startswith("judge: ")
+    assert records[0]["extra"]["judge_error"] is True
+    task.rescore(one, records, Scorers(judge=_judge(tmp_path / "b", ScriptedJudge("8"))))
+    assert records[0]["error"] is None and records[0]["score"] == 0.8
+    assert records[0]["metrics"] == {"judge_0_10": 8.0}
+    assert "judge_error" not in records[0]["extra"]
+
+
+def test_generation_errors_are_not_judged(tmp_path: Path) -> None:
+    task, samples = load(protocol="official")
+    one = [s for s in samples if s.id == "900_1_01_001"]
+    records = [{"id": one[0].id, "output": "", "score": None, "error": "CUDA out of memory"}]
+    model = ScriptedJudge()
+    task.rescore(one, records, Scorers(judge=_judge(tmp_path, model)))
+    assert model.prompts == [] and records[0]["error"] == "CUDA out of memory"
+
+
+def test_parse_rule_is_the_metric_modules() -> None:
+    assert parse_judge_score("10") == 10.0  # the task hands this exact function to the judge

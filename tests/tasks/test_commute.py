@@ -1,0 +1,358 @@
+"""CoMMuTE: both candidates in one item, the fork's prompts, contrastive and generative scoring."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tvbench_tasks.commute import CoMMuTE, _split_source
+
+from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.loading import DataSourceError, HubDataset, LocalDataset
+from tvbench.data.outputs import Capability, Generation, LogLikelihood
+from tvbench.metrics.contrastive import contrastive_accuracy
+from tvbench.models.base import CapabilityError, ModelSpec
+from tvbench.runs.results import summarize_task
+from tvbench.runs.runner import Runner, RunSettings, TaskPlan, check_capabilities
+from tvbench.runs.store import RunFolder
+from tvbench.scorers import Scorers
+from tvbench.tasks.registry import TASKS
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).with_name("golden") / "commute.json"
+LANGS = ("de", "fr", "ru", "zh", "ar", "cs")
+FAMILIES = ("towervision", "qwen2_5_vl", "gemma3", "aya_vision")
+SPEC = ModelSpec(name="fake", family="fake", adapter="fake", adapter_version=1,
+                 source="fake/x", revision="r1", dtype="n/a", seen_languages=None)
+
+
+def _samples(**opts: Any) -> list:
+    task = CoMMuTE(**opts)
+    return task.load(task.bundled_source())
+
+
+def test_registered_and_bundled_items() -> None:
+    assert TASKS.get("commute") is CoMMuTE
+    samples = _samples()
+    assert len(samples) == 36
+    assert {lang: sum(s.lang == lang for s in samples) for lang in LANGS} == dict.fromkeys(
+        LANGS, 6)
+    assert len({s.id for s in samples}) == 36
+    first, second = samples[0], samples[1]
+    assert first.id == f"de-0-{first.fields['image_name']}"
+    assert first.fields["source"] == second.fields["source"] == (
+        "We'll have to get rid of that mole.")
+    # the two images of a sentence swap correct and incorrect, like the real benchmark
+    assert (first.fields["correct"], first.fields["incorrect"]) == (
+        second.fields["incorrect"], second.fields["correct"])
+    assert first.media[0].digest != second.media[0].digest
+
+
+def test_bundled_files_have_the_hub_schema() -> None:
+    import datasets
+
+    for lang in LANGS:
+        ds = datasets.Dataset.from_parquet(str(REPO / f"tasks/samples/commute/{lang}.parquet"))
+        assert dict(ds.features) == {
+            "image": datasets.Image(), "image_name": datasets.Value("string"),
+            "source": datasets.Value("string"),
+            "correct_translation": datasets.Value("string"),
+            "incorrect_translation": datasets.Value("string")}
+
+
+def test_contrastive_candidates_are_assistant_continuations() -> None:
+    task = CoMMuTE()
+    sample = _samples()[0]
+    (inp_c, cont_c), (inp_i, cont_i) = task.candidates(sample)
+    assert inp_c is inp_i  # one context, two continuations
+    assert (cont_c, cont_i) == ("Wir müssen diesen Maulwurf loswerden.",
+                                "Wir müssen diesen Leberfleck loswerden.")
+    assert isinstance(inp_c.messages[0].content[0], ImagePart)
+    assert [m.role for m in inp_c.messages] == ["user"]
+    assert inp_c.messages[0].text == ("Translate the following source text from English to "
+                                      "German:\nWe'll have to get rid of that mole.")
+
+
+def test_kind_is_decided_by_the_variant_per_instance() -> None:
+    assert CoMMuTE().kind == "loglikelihood"
+    assert CoMMuTE(variant="generative").kind == "generate"
+    assert CoMMuTE.kind == "loglikelihood"  # the class attribute is untouched
+    generate_only = frozenset({Capability.GENERATE, Capability.IMAGE})
+    check_capabilities(generate_only, [CoMMuTE(variant="generative")], "m")
+    with pytest.raises(CapabilityError, match="loglikelihood"):
+        check_capabilities(generate_only, [CoMMuTE()], "m")
+
+
+def test_generative_prompt_is_the_forks() -> None:
+    task = CoMMuTE(variant="generative")
+    sample = [s for s in _samples() if s.lang == "zh"][0]
+    inp = task.build(sample)
+    assert isinstance(inp.messages[0].content[0], ImagePart)
+    assert inp.messages[0].text == (
+        "Translate the following text from English to Chinese by taking into account the "
+        "image to resolve any ambiguities.\nEnglish: We'll have to get rid of that mole.\n"
+        "Chinese: ")
+    assert task.settings() == GenerationSettings(max_new_tokens=128)
+
+
+@pytest.mark.parametrize("normalise,correct,incorrect,expected", [
+    # sum: -10 > -12 (correct wins); mean: -10/2 = -5 < -12/4 = -3 (incorrect wins)
+    ("sum", LogLikelihood(-10.0, -5.0, 2), LogLikelihood(-12.0, -3.0, 4), ("correct", 1.0)),
+    ("mean", LogLikelihood(-10.0, -5.0, 2), LogLikelihood(-12.0, -3.0, 4), ("incorrect", 0.0)),
+    ("sum", LogLikelihood(-7.0, -1.0, 7), LogLikelihood(-7.0, -3.5, 2), ("tie", 0.0)),
+    ("mean", LogLikelihood(-7.0, -1.0, 7), LogLikelihood(-14.0, -1.0, 14), ("tie", 0.0)),
+])
+def test_score_hand_made_loglikelihoods(normalise: str, correct: LogLikelihood,
+                                        incorrect: LogLikelihood,
+                                        expected: tuple[str, float]) -> None:
+    task = CoMMuTE(normalise=normalise)
+    result = task.score(_samples()[0], [correct, incorrect])
+    assert (result.answer, result.score) == expected
+
+
+def test_non_finite_or_malformed_outputs_raise() -> None:
+    task, sample = CoMMuTE(), _samples()[0]
+    with pytest.raises(ValueError, match="non-finite"):
+        task.score(sample, [LogLikelihood(math.nan, math.nan, 0), LogLikelihood(-1, -1, 1)])
+    with pytest.raises(TypeError, match="two log-likelihoods"):
+        task.score(sample, [LogLikelihood(-1, -1, 1)])
+
+
+class ShufflingAdapter:
+    """log p = -len(continuation) - 0.5 * index_of_word; answers arrive in shuffled order."""
+
+    capabilities = frozenset({Capability.LOGLIKELIHOOD, Capability.GENERATE, Capability.IMAGE})
+    batch_size = 5
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.spec = SPEC
+
+    @staticmethod
+    def logprob(continuation: str) -> float:
+        return -float(len(continuation))
+
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
+                      on_batch: Any = None) -> list[LogLikelihood]:
+        order = list(range(len(inputs)))
+        self.rng.shuffle(order)
+        out: list[LogLikelihood | None] = [None] * len(inputs)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            lls = [LogLikelihood(self.logprob(continuations[i]), -1.0, 3) for i in idx]
+            for i, ll in zip(idx, lls, strict=True):
+                out[i] = ll
+            if on_batch:
+                on_batch(idx, lls)
+        return [x for x in out if x is not None]
+
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
+                 on_batch: Any = None) -> list[Generation]:
+        out = [Generation(inp.messages[0].text.splitlines()[1].removeprefix("English: "), 4)
+               for inp in inputs]  # "translates" by copying the English source
+        if on_batch:
+            on_batch(list(range(len(out))), out)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def test_contrastive_end_to_end_pairs_by_id_under_shuffled_execution(tmp_path: Path) -> None:
+    task = CoMMuTE()
+    folder = RunFolder(tmp_path / "run")
+    Runner(ShufflingAdapter(seed=5), folder, RunSettings(batch_size=5)).run(
+        [TaskPlan(task, task.bundled_source())])
+    results = folder.read_results()
+    assert results is not None
+    block = results["tasks"]["commute"]
+    records = folder.read_records("commute")
+    samples = {s.id: s for s in _samples()}
+    logprob = ShufflingAdapter.logprob
+    for item_id, rec in records.items():
+        s = samples[item_id]
+        # each output entry is the candidate it claims to be, scored as such
+        assert [o["continuation"] for o in rec["output"]] == [s.fields["correct"],
+                                                               s.fields["incorrect"]]
+        assert [o["total"] for o in rec["output"]] == [logprob(s.fields["correct"]),
+                                                        logprob(s.fields["incorrect"])]
+        assert rec["score"] == float(logprob(s.fields["correct"]) >
+                                     logprob(s.fields["incorrect"]))
+    for lang in LANGS:
+        ids = [i for i in records if samples[i].lang == lang]
+        expected = contrastive_accuracy({i: logprob(samples[i].fields["correct"]) for i in ids},
+                                        {i: logprob(samples[i].fields["incorrect"]) for i in ids})
+        assert block["languages"][lang]["score"] == round(100 * expected, 4)
+    assert 0 < block["score"] < 100  # shorter-wins is right on some pairs, wrong on others
+
+
+def test_summary_does_not_depend_on_item_order(tmp_path: Path) -> None:
+    task = CoMMuTE()
+    samples = _samples()
+    records = []
+    for s in samples:
+        good, bad = -float(len(s.fields["correct"])), -float(len(s.fields["incorrect"]))
+        result = task.score(s, [LogLikelihood(good, good, 1), LogLikelihood(bad, bad, 1)])
+        records.append({"id": s.id, "lang": s.lang, "error": None, "score": result.score})
+    pairs = list(zip(samples, records, strict=True))
+    random.Random(11).shuffle(pairs)
+    a = summarize_task(task, samples, records, model=SPEC, data_desc="samples")
+    b = summarize_task(task, [p[0] for p in pairs], [p[1] for p in pairs], model=SPEC,
+                       data_desc="samples")
+    assert a["score"] == b["score"] and a["languages"] == b["languages"]
+
+
+def test_generative_without_comet_is_not_scored(tmp_path: Path) -> None:
+    task = CoMMuTE(variant="generative")
+    folder = RunFolder(tmp_path / "run")
+    results = Runner(ShufflingAdapter(seed=1), folder, RunSettings(),
+                     scorers=Scorers()).run([TaskPlan(task, task.bundled_source())])
+    block = results["tasks"]["commute"]
+    assert block["metric"] == "pairwise_accuracy" and block["score"] is None
+    assert block["status"] == ("not scored: COMET pairwise accuracy not scored: COMET is not "
+                               "configured ([comet] in tvbench.toml)")
+    assert set(block["metrics"]) == {"avg_correct_score", "avg_incorrect_score"}
+
+
+def test_missing_splits_are_errors(tmp_path: Path) -> None:
+    task = CoMMuTE()
+    with pytest.raises(DataSourceError, match="no 'es' split"):
+        task.load(task.bundled_source(), languages=["es"])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "de.parquet").write_bytes(
+        (REPO / "tasks/samples/commute/de.parquet").read_bytes())
+    with pytest.raises(DataSourceError, match="no 'fr' split"):
+        task.load(LocalDataset(tmp_path / "c", split="per-language"))
+    only_de = task.load(LocalDataset(tmp_path / "c"), languages=["de"], limit=2)
+    assert [s.lang for s in only_de] == ["de", "de"]
+
+
+def test_hub_reads_one_split_per_language() -> None:
+    src = _split_source(CoMMuTE.hub, "zh")
+    assert isinstance(src, HubDataset)
+    assert (src.repo, src.split) == ("Unbabel/commute_multimodal_mt", "zh")
+    assert CoMMuTE().languages[:6] == LANGS
+
+
+def test_broken_rows_are_error_items(tmp_path: Path) -> None:
+    import datasets
+
+    (tmp_path / "c").mkdir()
+    rows = {"image": [None, None], "image_name": ["a.png", "b.png"],
+            "source": ["Hi.", "Hi."], "correct_translation": ["Hallo.", ""],
+            "incorrect_translation": ["Tschüss.", "Hallo."]}
+    datasets.Dataset.from_dict(rows).to_parquet(str(tmp_path / "c" / "de.parquet"))
+    samples = CoMMuTE().load(LocalDataset(tmp_path / "c"), languages=["de"])
+    assert [s.id for s in samples] == ["de-0-a.png", "de-1-b.png"]
+    assert "media field is empty" in str(samples[0].error)
+    assert "correct_translation" in str(samples[1].error)
+
+
+# ------------------------------------------------------------------------- golden prompts
+GOLDEN_PICK = (("de", 0), ("zh", 3), ("ar", 4))
+
+
+def _golden_variants() -> dict[str, list[dict[str, Any]]]:
+    samples = _samples()
+    picked = [[s for s in samples if s.lang == lang][row] for lang, row in GOLDEN_PICK]
+    contrastive, generative = CoMMuTE(), CoMMuTE(variant="generative")
+    return {
+        "contrastive": [{"id": s.id, "prompt": contrastive.candidates(s)[0][0].render(),
+                         "candidates": [c for _, c in contrastive.candidates(s)]}
+                        for s in picked],
+        "generative": [{"id": s.id, "prompt": generative.build(s).render()} for s in picked],
+    }
+
+
+def test_golden_prompts() -> None:
+    """A prompt may only change together with a bump of CoMMuTE.version."""
+    current = {"task": "commute", "version": CoMMuTE.version, "variants": _golden_variants()}
+    if os.environ.get("TVBENCH_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n")
+    golden = json.loads(GOLDEN.read_text())
+    if golden["version"] != CoMMuTE.version:
+        pytest.fail("CoMMuTE.version changed: regenerate tests/tasks/golden/commute.json with "
+                    "TVBENCH_UPDATE_GOLDEN=1")
+    assert current["variants"] == golden["variants"], (
+        "a CoMMuTE prompt changed without a version bump: bump CoMMuTE.version")
+
+
+# ----------------------------------------------------------------------- with tiny models
+@pytest.mark.parametrize("family", FAMILIES)
+def test_contrastive_through_tiny_adapters(family: str, tiny_adapter: Any,
+                                           tmp_path: Path) -> None:
+    adapter = tiny_adapter(family, batch_size=4)
+    task = CoMMuTE()
+    folder = RunFolder(tmp_path / family)
+    results = Runner(adapter, folder, RunSettings(batch_size=4, limit=2)).run(
+        [TaskPlan(task, task.bundled_source())])
+    block = results["tasks"]["commute"]
+    records = folder.read_records("commute")
+    assert len(records) == 12 and block["n_errors"] == 0, [r["error"] for r in records.values()]
+    for rec in records.values():
+        totals = [o["total"] for o in rec["output"]]
+        assert all(t is not None and t < 0 for t in totals)
+        assert all(o["n_tokens"] > 0 for o in rec["output"])
+        assert rec["score"] == float(totals[0] > totals[1])
+    assert block["status"] == "scored" and 0 <= block["score"] <= 100
+    # the batched run agrees with scoring one item's two candidates on their own
+    sample = _samples()[0]
+    rec = records[sample.id]
+    cands = task.candidates(sample)
+    alone = adapter.loglikelihood([c[0] for c in cands], [c[1] for c in cands])
+    assert [a.total for a in alone] == pytest.approx([o["total"] for o in rec["output"]],
+                                                     abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def tiny_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tvbench.scorers.comet import CometClient, build_tiny_checkpoint
+
+    py = Path(os.environ.get("TVBENCH_COMET_PYTHON") or REPO / ".venv-comet/bin/python")
+    if not py.is_file():
+        pytest.fail(f"COMET interpreter {py} is missing: run `tvbench setup comet`",
+                    pytrace=False)
+    folder = tmp_path_factory.mktemp("comet")
+    model = build_tiny_checkpoint(py, folder / "tiny")
+    return CometClient(python=str(py), model=str(model), batch_size=8, gpus=0,
+                       log_path=folder / "worker.log")
+
+
+def test_generative_pairwise_accuracy_with_tiny_comet(tmp_path: Path, tiny_client: Any) -> None:
+    task = CoMMuTE(variant="generative")
+    folder = RunFolder(tmp_path / "run")
+    results = Runner(ShufflingAdapter(seed=2), folder, RunSettings(limit=2),
+                     scorers=Scorers(comet=tiny_client, comet_problem=None)).run(
+        [TaskPlan(task, task.bundled_source())])
+    block = results["tasks"]["commute"]
+    records = folder.read_records("commute")
+    samples = {s.id: s for s in _samples()}
+    ids = list(records)
+    assert len(ids) == 12
+    items = []
+    for i in ids:
+        f = samples[i].fields
+        items += [{"src": f["source"], "mt": records[i]["output"], "ref": f["correct"]},
+                  {"src": f["source"], "mt": records[i]["output"], "ref": f["incorrect"]}]
+    scores = tiny_client.score(items).scores
+    good = dict(zip(ids, scores[0::2], strict=True))
+    bad = dict(zip(ids, scores[1::2], strict=True))
+    assert block["status"] == "scored"
+    for lang in LANGS:
+        mine = [i for i in ids if samples[i].lang == lang]
+        acc = contrastive_accuracy({i: good[i] for i in mine}, {i: bad[i] for i in mine})
+        avg_c = sum(good[i] for i in mine) / len(mine)
+        avg_i = sum(bad[i] for i in mine) / len(mine)
+        assert block["languages"][lang]["score"] == round(100 * acc, 4)
+        assert block["metrics"]["avg_correct_score"]["languages"][lang]["score"] == round(
+            100 * avg_c, 4)
+        assert block["metrics"]["avg_incorrect_score"]["languages"][lang]["score"] == round(
+            100 * avg_i, 4)
+    assert "comet:2.2.7" in block["signature"]
