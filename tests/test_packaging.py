@@ -1,0 +1,45 @@
+"""An installed wheel works from another folder: tasks, samples and config are inside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_runs_the_builtin_tasks_from_another_folder(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)],
+                   check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("tvbench-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for needed in ("tvbench/tvbench.toml", "tvbench/data/languages.json",
+                   "tvbench/scorers/comet_worker.py", "tvbench/report/templates/",
+                   "tvbench_tasks/textvqa.py", "tvbench_tasks/samples/textvqa/validation.parquet",
+                   "tvbench_tasks/samples/vimul_bench/videos/"):
+        assert any(n.startswith(needed) for n in names), f"{needed} missing from the wheel"
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(wheel)], check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = ("import tvbench, tvbench_tasks, sys; from tvbench.cli.main import main; "
+            "assert tvbench.__file__.startswith(sys.argv[1]), tvbench.__file__; "
+            "sys.exit(main(['--quiet', 'run', '--model', 'gemma3', '--tasks', "
+            "'textvqa,ocrbench', '--output', 'out', '--no-report']))")
+    proc = subprocess.run([sys.executable, "-c", code, str(target)], cwd=elsewhere, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    results = json.loads((elsewhere / "out" / "tiny-gemma3" / "results.json").read_text())
+    assert set(results["tasks"]) == {"textvqa", "ocrbench"}
+    listing = subprocess.run([sys.executable, "-m", "tvbench", "tasks"], cwd=elsewhere, env=env,
+                             capture_output=True, text=True, check=True).stdout
+    for task in ("alm_bench", "multi30k", "commute", "vimul_bench", "textvqa", "ocrbench",
+                 "cc_ocr"):
+        assert task in listing
