@@ -77,3 +77,36 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., tuple[
         return code, buf.getvalue()
 
     return run
+
+
+def comet_python() -> Path:
+    """The COMET venv's interpreter; a missing one FAILS the test (CI creates it)."""
+    repo = Path(__file__).resolve().parent.parent
+    path = Path(os.environ.get("TVBENCH_COMET_PYTHON") or repo / ".venv-comet/bin/python")
+    if not path.is_file():
+        pytest.fail(f"COMET interpreter {path} is missing: run `tvbench setup comet` "
+                    "(or set TVBENCH_COMET_PYTHON)", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def comet_py() -> Path:
+    return comet_python()
+
+
+@pytest.fixture(scope="session")
+def tiny_comet(comet_py: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random COMET checkpoint built offline by comet_tiny.py (~5 s, once)."""
+    from tvbench.scorers.comet import build_tiny_checkpoint
+
+    return build_tiny_checkpoint(comet_py, tmp_path_factory.mktemp("comet") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_comet_client(comet_py: Path, tiny_comet: Path,
+                      tmp_path_factory: pytest.TempPathFactory) -> object:
+    """A COMET client scoring with the tiny checkpoint in the real COMET interpreter."""
+    from tvbench.scorers.comet import CometClient
+
+    return CometClient(python=str(comet_py), model=str(tiny_comet), batch_size=8, gpus=0,
+                       log_path=tmp_path_factory.mktemp("comet-log") / "worker.log")

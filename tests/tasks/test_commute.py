@@ -311,25 +311,12 @@ def test_contrastive_through_tiny_adapters(family: str, tiny_adapter: Any,
                                                      abs=1e-3)
 
 
-@pytest.fixture(scope="module")
-def tiny_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from tvbench.scorers.comet import CometClient, build_tiny_checkpoint
-
-    py = Path(os.environ.get("TVBENCH_COMET_PYTHON") or REPO / ".venv-comet/bin/python")
-    if not py.is_file():
-        pytest.fail(f"COMET interpreter {py} is missing: run `tvbench setup comet`",
-                    pytrace=False)
-    folder = tmp_path_factory.mktemp("comet")
-    model = build_tiny_checkpoint(py, folder / "tiny")
-    return CometClient(python=str(py), model=str(model), batch_size=8, gpus=0,
-                       log_path=folder / "worker.log")
-
-
-def test_generative_pairwise_accuracy_with_tiny_comet(tmp_path: Path, tiny_client: Any) -> None:
+def test_generative_pairwise_accuracy_with_tiny_comet(tmp_path: Path,
+                                                      tiny_comet_client: Any) -> None:
     task = CoMMuTE(variant="generative")
     folder = RunFolder(tmp_path / "run")
     results = Runner(ShufflingAdapter(seed=2), folder, RunSettings(limit=2),
-                     scorers=Scorers(comet=tiny_client, comet_problem=None)).run(
+                     scorers=Scorers(comet=tiny_comet_client, comet_problem=None)).run(
         [TaskPlan(task, task.bundled_source())])
     block = results["tasks"]["commute"]
     records = folder.read_records("commute")
@@ -341,7 +328,7 @@ def test_generative_pairwise_accuracy_with_tiny_comet(tmp_path: Path, tiny_clien
         f = samples[i].fields
         items += [{"src": f["source"], "mt": records[i]["output"], "ref": f["correct"]},
                   {"src": f["source"], "mt": records[i]["output"], "ref": f["incorrect"]}]
-    scores = tiny_client.score(items).scores
+    scores = tiny_comet_client.score(items).scores
     good = dict(zip(ids, scores[0::2], strict=True))
     bad = dict(zip(ids, scores[1::2], strict=True))
     assert block["status"] == "scored"

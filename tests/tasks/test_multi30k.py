@@ -231,26 +231,13 @@ def test_golden_prompts() -> None:
 
 
 # ------------------------------------------------------------------- XCOMET with tiny COMET
-@pytest.fixture(scope="module")
-def tiny_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from tvbench.scorers.comet import CometClient, build_tiny_checkpoint
-
-    py = Path(os.environ.get("TVBENCH_COMET_PYTHON") or REPO / ".venv-comet/bin/python")
-    if not py.is_file():
-        pytest.fail(f"COMET interpreter {py} is missing: run `tvbench setup comet`",
-                    pytrace=False)
-    folder = tmp_path_factory.mktemp("comet")
-    model = build_tiny_checkpoint(py, folder / "tiny")
-    return CometClient(python=str(py), model=str(model), batch_size=8, gpus=0,
-                       log_path=folder / "worker.log")
-
-
-def test_xcomet_column_is_scored_with_a_comet_client(tmp_path: Path, tiny_client: Any) -> None:
-    block, records = _run(tmp_path, Scorers(comet=tiny_client, comet_problem=None))
+def test_xcomet_column_is_scored_with_a_comet_client(tmp_path: Path,
+                                                     tiny_comet_client: Any) -> None:
+    block, records = _run(tmp_path, Scorers(comet=tiny_comet_client, comet_problem=None))
     assert block["status"] == "scored" and block["notes"] == []
     task = Multi30K()
     samples = {s.id: s for s in task.load(task.bundled_source())}
-    direct = tiny_client.score([{"src": samples[r["id"]].fields["source"], "mt": r["output"],
+    direct = tiny_comet_client.score([{"src": samples[r["id"]].fields["source"], "mt": r["output"],
                                  "ref": samples[r["id"]].fields["reference"]} for r in records])
     by_id = dict(zip([r["id"] for r in records], direct.scores, strict=True))
     for lang in ("de", "fr", "cs"):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput, TextPart, VideoPart
+from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.models import chat_layout
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
 from tvbench.models.batching import (
     cut_at_stop,
@@ -151,23 +152,8 @@ class HFAdapter:
     # ----------------------------------------------------------------- prompts
     def chat(self, inp: ModelInput) -> list[dict[str, Any]]:
         """Chat-template messages for ``inp``; media become typed placeholders."""
-        out = []
-        for m in inp.messages:
-            content: list[dict[str, Any]] = []
-            for p in m.content:
-                if isinstance(p, TextPart):
-                    content.append({"type": "text", "text": p.text})
-                elif isinstance(p, ImagePart):
-                    content.append({"type": "image"})
-                elif self.video_mode == "native":
-                    content.append({"type": "video"})
-                else:
-                    content.extend({"type": "image"} for _ in range(self._frame_count(p)))
-            out.append({"role": m.role, "content": content})
-        return out
-
-    def _frame_count(self, video: VideoPart) -> int:
-        return min(self.options.max_image_frames, self.options.max_frames, video.num_frames)
+        return chat_layout.typed_messages(inp, self.video_mode, self.options.max_frames,
+                                          self.options.max_image_frames)
 
     def prompt_text(self, inp: ModelInput) -> str:
         return str(self.processor.apply_chat_template(self.chat(inp), add_generation_prompt=True,
@@ -175,22 +161,8 @@ class HFAdapter:
 
     def media(self, inp: ModelInput) -> tuple[list[Any], list[Any]]:
         """(images, videos) for one input, in prompt order, as the processor wants them."""
-        images: list[Any] = []
-        videos: list[Any] = []
-        for m in inp.messages:
-            for p in m.content:
-                if isinstance(p, ImagePart):
-                    images.append(p.pil())
-                elif isinstance(p, VideoPart):
-                    n = min(self.options.max_frames, p.num_frames)
-                    if self.video_mode == "native":
-                        videos.append(p.frames(n))
-                    else:
-                        from PIL import Image
-
-                        frames = p.frames(self._frame_count(p))
-                        images.extend(Image.fromarray(f) for f in frames)
-        return images, videos
+        return chat_layout.media(inp, self.video_mode, self.options.max_frames,
+                                 self.options.max_image_frames)
 
     def encode(self, texts: list[str], inputs: Sequence[ModelInput], padding_side: str) -> Any:
         images, videos = [], []

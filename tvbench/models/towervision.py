@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tvbench.data.inputs import ImagePart, ModelInput, TextPart
+from tvbench.data.inputs import ModelInput
+from tvbench.models import chat_layout
 from tvbench.models.hf import HFAdapter
 
 
@@ -22,19 +23,7 @@ class TowerVisionAdapter(HFAdapter):
             self.video_mode = "native"  # TowerVideo
 
     def chat(self, inp: ModelInput) -> list[dict[str, Any]]:
-        image = getattr(self.processor, "image_token", "<image>")
-        video = getattr(self.processor, "video_token", "<video>")
-        out = []
-        for m in inp.messages:
-            text = ""
-            for p in m.content:
-                if isinstance(p, TextPart):
-                    text += p.text
-                elif isinstance(p, ImagePart):
-                    text += image + "\n"
-                elif self.video_mode == "native":
-                    text += video + "\n"
-                else:
-                    text += (image + "\n") * self._frame_count(p)
-            out.append({"role": m.role, "content": text})
-        return out
+        return chat_layout.inline_messages(
+            inp, self.video_mode, self.options.max_frames,
+            getattr(self.processor, "image_token", "<image>"),
+            getattr(self.processor, "video_token", "<video>"), self.options.max_image_frames)

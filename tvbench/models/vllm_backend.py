@@ -17,13 +17,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput, TextPart, VideoPart
+from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.models import chat_layout
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
 from tvbench.models.batching import cut_at_stop, isolate_failures, run_batched
 
 INSTALL_HINT = 'the vLLM backend needs vLLM, which is not installed: pip install "tvbench[vllm]"'
-#: Frames per clip when a family sees video as images (as LoadOptions.max_image_frames).
-MAX_IMAGE_FRAMES = 8
 #: Items per ``LLM.generate`` call: vLLM batches inside; this bounds work lost on a crash.
 CHUNK = 64
 
@@ -40,43 +39,13 @@ def video_mode(family: str, model_type: str | None) -> str:
     return "frames"
 
 
-def frame_count(video: VideoPart, mode: str, max_frames: int) -> int:
-    cap = max_frames if mode == "native" else min(MAX_IMAGE_FRAMES, max_frames)
-    return min(cap, video.num_frames)
-
-
 def chat_messages(inp: ModelInput, *, family: str, mode: str, max_frames: int,
                   image_token: str = "<image>", video_token: str = "<video>"
                   ) -> list[dict[str, Any]]:
-    """Chat-template messages: TowerVision's one-string turns (``"<image>\\n{query}"``, per
-    its model card), typed content parts for the other families."""
-    out: list[dict[str, Any]] = []
-    for m in inp.messages:
-        if family == "towervision":
-            text = ""
-            for p in m.content:
-                if isinstance(p, TextPart):
-                    text += p.text
-                elif isinstance(p, ImagePart):
-                    text += image_token + "\n"
-                elif mode == "native":
-                    text += video_token + "\n"
-                else:
-                    text += (image_token + "\n") * frame_count(p, mode, max_frames)
-            out.append({"role": m.role, "content": text})
-            continue
-        content: list[dict[str, Any]] = []
-        for p in m.content:
-            if isinstance(p, TextPart):
-                content.append({"type": "text", "text": p.text})
-            elif isinstance(p, ImagePart):
-                content.append({"type": "image"})
-            elif mode == "native":
-                content.append({"type": "video"})
-            else:
-                content.extend({"type": "image"} for _ in range(frame_count(p, mode, max_frames)))
-        out.append({"role": m.role, "content": content})
-    return out
+    """The same layout as the transformers adapters (:mod:`tvbench.models.chat_layout`)."""
+    if family == "towervision":
+        return chat_layout.inline_messages(inp, mode, max_frames, image_token, video_token)
+    return chat_layout.typed_messages(inp, mode, max_frames)
 
 
 def prompt_text(processor: Any, messages: list[dict[str, Any]]) -> str:
@@ -99,19 +68,7 @@ def prompt_text(processor: Any, messages: list[dict[str, Any]]) -> str:
 def multi_modal_data(inp: ModelInput, *, mode: str, max_frames: int) -> dict[str, Any]:
     """``multi_modal_data`` for one prompt: PIL images and (T, H, W, 3) frame arrays, in
     prompt order; empty when the input has no media."""
-    images: list[Any] = []
-    videos: list[Any] = []
-    for p in (p for m in inp.messages for p in m.content):
-        if isinstance(p, ImagePart):
-            images.append(p.pil())
-        elif isinstance(p, VideoPart):
-            frames = p.frames(frame_count(p, mode, max_frames))
-            if mode == "native":
-                videos.append(frames)
-            else:
-                from PIL import Image
-
-                images.extend(Image.fromarray(f) for f in frames)
+    images, videos = chat_layout.media(inp, mode, max_frames)
     data: dict[str, Any] = {}
     if images:
         data["image"] = images
@@ -146,8 +103,8 @@ LOGLIKELIHOOD_KWARGS: dict[str, Any] = {"n": 1, "max_tokens": 1, "temperature": 
 
 
 def limit_mm_per_prompt(mode: str) -> dict[str, int]:
-    return {"image": MAX_IMAGE_FRAMES, "video": 1} if mode == "native" else {
-        "image": MAX_IMAGE_FRAMES}
+    return {"image": chat_layout.MAX_IMAGE_FRAMES, "video": 1} if mode == "native" else {
+        "image": chat_layout.MAX_IMAGE_FRAMES}
 
 
 def engine_kwargs(source: str, *, revision: str | None, dtype: str, tensor_parallel_size: int,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tvbench.data.languages import info
+from tvbench.data.languages import Language, info
 from tvbench.report.comparability import Comparison, compare
 from tvbench.report.load import Loaded, Run, interval, mapping, number, text
 
@@ -35,15 +35,6 @@ class Cell:
     status: str = ""  # why there is no score ("not scored: ...")
     k: int | None = None  # languages behind an average
     approx: bool = False  # CI from per-language CIs by a normal approximation
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    name: str
-    script: str
-    family: str
-    resource: str
 
 
 @dataclass
