@@ -25,9 +25,16 @@ def test_models_may_differ_nothing_else() -> None:
     assert signature.differences(A, capped) == {"gen": ("greedy,max16", "greedy,max128")}
 
 
-def test_pipes_in_values_are_rejected() -> None:
-    with pytest.raises(ValueError, match="contains"):
+def test_pipes_only_inside_brackets() -> None:
+    with pytest.raises(ValueError, match="balanced"):
         signature.build([("metric", "BLEU|nrefs:1")])
+    with pytest.raises(ValueError, match="balanced"):
+        signature.build([("metric", "bleu[nrefs:1|case:mixed")])
+    sacre = "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"  # sacrebleu's own
+    sig = signature.build([("task", "multi30k@1"), ("metric", f"bleu[sacrebleu:{sacre}]"),
+                           ("model", "m@r")])
+    assert signature.parse(sig)["metric"] == f"bleu[sacrebleu:{sacre}]"
+    assert signature.parse(sig)["model"] == "m@r"
 
 
 def test_long_language_sets_are_hashed() -> None:

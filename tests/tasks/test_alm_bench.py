@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from tvbench.runs.results import summarize_task
 from tvbench.scorers import Scorers
 from tvbench.scorers.judge import Judge
 
-GOLDEN = Path(__file__).parent / "golden" / "alm_bench.json"
 SPEC = ModelSpec(name="m", family="fake", adapter="fake", adapter_version=1, source="fake/m",
                  revision="r1", dtype="n/a", seen_languages=("en", "de"))
 MCQ, TF = "Multiple Choice Questions", "True False Question"
@@ -135,22 +132,6 @@ def test_paper_prompt_layout() -> None:
     assert text.startswith("[user] <image>For the given Multiple Choice Question Answer below")
     assert text.endswith("is strictly the choice only. Which dish is shown in the image?\n"
                          "Fish and chips\nShepherd's pie\nBangers and mash\nCornish pasty")
-
-
-def test_golden_prompts() -> None:
-    """Prompts are frozen per task version: change one, bump ``ALMBench.version``."""
-    golden = json.loads(GOLDEN.read_text("utf-8"))
-    current = []
-    for item in golden["items"]:
-        task, samples = load(**item["options"])
-        current.append({**item, "prompt": task.build(by_id(samples)[item["id"]]).render()})
-    if os.environ.get("TVBENCH_UPDATE_GOLDEN"):
-        GOLDEN.write_text(json.dumps({"task": "alm_bench", "version": ALMBench.version,
-                                      "items": current}, ensure_ascii=False, indent=1) + "\n")
-        return
-    assert golden["version"] == ALMBench.version, "task version changed: regenerate the golden"
-    for old, new in zip(golden["items"], current, strict=True):
-        assert new["prompt"] == old["prompt"], f"prompt of {old['id']} changed: bump version"
 
 
 # --------------------------------------------------------------- scoring

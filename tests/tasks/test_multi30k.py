@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,8 +22,6 @@ from tvbench.scorers import Scorers
 from tvbench.tasks.registry import TASKS
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN = Path(__file__).with_name("golden") / "multi30k.json"
-GOLDEN_IDS = ("0-de", "1-fr", "2-cs")
 
 
 class ScriptedAdapter:
@@ -135,7 +131,7 @@ def test_without_comet_bleu_and_chrf_equal_sacrebleu(tmp_path: Path) -> None:
         assert chrf["score"] == round(sacrebleu.corpus_chrf(hyps, [refs]).score, 4)
         assert bleu["n_scored"] == 8 and bleu["ci95"] is not None
     sig = parse(block["metrics"]["bleu"]["signature"])
-    assert sig["metric"] == (f"bleu[sacrebleu:nrefs:1/case:mixed/eff:no/tok:13a/smooth:exp/"
+    assert sig["metric"] == (f"bleu[sacrebleu:nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|"
                              f"version:{sacrebleu.__version__}]")
     assert sig["agg"] == "macro-lang(corpus-bleu)"
     assert all(r["answer"] == r["output"] for r in records)  # no post-processing
@@ -207,27 +203,6 @@ def test_hub_source_is_pinned() -> None:
     assert isinstance(Multi30K.hub, HubDataset)
     assert (Multi30K.hub.repo, Multi30K.hub.split) == ("romrawinjp/multi30k", "test")
     assert len(Multi30K.hub.revision) == 40
-
-
-# ------------------------------------------------------------------------- golden prompts
-def _golden_items() -> list[dict[str, Any]]:
-    task = Multi30K()
-    by_id = {s.id: s for s in task.load(task.bundled_source())}
-    return [{"id": i, "prompt": task.build(by_id[i]).render()} for i in GOLDEN_IDS]
-
-
-def test_golden_prompts() -> None:
-    """A prompt may only change together with a bump of Multi30K.version."""
-    current = {"task": "multi30k", "version": Multi30K.version, "items": _golden_items()}
-    if os.environ.get("TVBENCH_UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n")
-    golden = json.loads(GOLDEN.read_text())
-    if golden["version"] != Multi30K.version:
-        pytest.fail("Multi30K.version changed: regenerate tests/tasks/golden/multi30k.json with "
-                    "TVBENCH_UPDATE_GOLDEN=1")
-    assert current["items"] == golden["items"], (
-        "the Multi30K prompt changed without a version bump: bump Multi30K.version")
 
 
 # ------------------------------------------------------------------- XCOMET with tiny COMET

@@ -74,7 +74,13 @@ class RunProgress:
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task, n)
 
+    def phase(self, text: str) -> None:
+        if self._progress is not None and self._task is not None:
+            desc = self._progress.tasks[-1].description.split(" (")[0]
+            self._progress.update(self._task, description=f"{desc} ({text})")
+
     def task_finished(self, name: str, block: dict[str, Any]) -> None:
+        self.phase(fmt_score(block))
         took = time.perf_counter() - self._started
         if self.quiet:
             self.console.print(escape(f"{self.model} · {name}: {fmt_score(block)} "

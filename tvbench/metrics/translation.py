@@ -9,9 +9,8 @@ resample items. Tokenisation is sacrebleu's default for the target language (13a
 German, French, Czech; ``zh`` for Chinese).
 
 Signatures: sacrebleu's own signature string is kept verbatim inside our metric
-description, except that its field separator ``|`` (which separates tvbench's own
-signature fields) is written as ``/``; :func:`decode_signature` restores it. sacrebleu's
-values never contain ``/`` for these metrics, so the encoding is lossless.
+description (``bleu[sacrebleu:nrefs:1|case:mixed|...]``); tvbench signatures split fields
+only on ``|`` outside square brackets.
 """
 
 from __future__ import annotations
@@ -76,27 +75,14 @@ CORPUS_BLEU: Aggregation = from_scalar_function("corpus-bleu", BLEU_WIDTH, bleu_
 CORPUS_CHRF: Aggregation = from_scalar_function("corpus-chrf", CHRF_WIDTH, chrf_from_stats)
 
 
-def encode_signature(signature: str) -> str:
-    """sacrebleu's signature with ``|`` written as ``/`` (tvbench signatures split on ``|``)."""
-    if "/" in signature:
-        raise ValueError(f"sacrebleu signature {signature!r} contains '/': cannot encode it "
-                         "losslessly")
-    return signature.replace("|", "/")
-
-
-def decode_signature(encoded: str) -> str:
-    """The verbatim sacrebleu signature back from :func:`encode_signature`."""
-    return encoded.replace("/", "|")
-
-
 def bleu_signature(trg_lang: str = "") -> str:
-    """sacrebleu's BLEU signature for single-reference scoring into ``trg_lang``, encoded."""
+    """sacrebleu's BLEU signature for single-reference scoring into ``trg_lang``, verbatim."""
     metric = _bleu(trg_lang)
     metric._extract_corpus_statistics([""], [[""]])  # fixes nrefs:1, as a real call does
-    return encode_signature(metric.get_signature().format())
+    return str(metric.get_signature().format())
 
 
 def chrf_signature() -> str:
     metric = _chrf()
     metric._extract_corpus_statistics([""], [[""]])
-    return encode_signature(metric.get_signature().format())
+    return str(metric.get_signature().format())

@@ -48,6 +48,7 @@ class TaskPlan:
 class Progress(Protocol):
     def task_started(self, name: str, total: int, done: int) -> None: ...
     def advance(self, n: int) -> None: ...
+    def phase(self, text: str) -> None: ...
     def task_finished(self, name: str, block: dict[str, Any]) -> None: ...
     def note(self, message: str) -> None: ...
 
@@ -57,6 +58,9 @@ class SilentProgress:
         pass
 
     def advance(self, n: int) -> None:
+        pass
+
+    def phase(self, text: str) -> None:
         pass
 
     def task_finished(self, name: str, block: dict[str, Any]) -> None:
@@ -238,6 +242,7 @@ class Runner:
             barrier(self.shard)  # wait for rank 0 to merge before the next task
             return {}
         records = self._final_records(task, items)
+        self.progress.phase("scoring")  # COMET or a judge can take a while
         notes = task.rescore(samples, records, self.scorers)
         block = summarize_task(task, samples, records, model=self.adapter.spec,
                                data_desc=plan.source.describe(), notes=notes,

@@ -31,16 +31,34 @@ def languages_field(langs: Sequence[str]) -> str:
     return f"{len(ordered)}langs#{digest}"
 
 
+def _split_top_level(text: str) -> list[str]:
+    """Split on ``|`` outside square brackets, so a nested signature (sacrebleu's, which uses
+    ``|`` itself) can sit verbatim inside ``metric:bleu[...]``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(0, depth - 1)
+        elif ch == "|" and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 def build(fields: Sequence[tuple[str, str]]) -> str:
     for key, value in fields:
-        if "|" in value or "|" in key:
-            raise ValueError(f"signature field {key!r} contains '|': {value!r}")
+        if "|" in key or len(_split_top_level(value)) > 1 or value.count("[") != value.count(
+                "]"):
+            raise ValueError(f"signature field {key!r}: '|' is allowed only inside balanced "
+                             f"[...]: {value!r}")
     return "|".join(f"{k}:{v}" for k, v in fields)
 
 
 def parse(signature: str) -> dict[str, str]:
     out = {}
-    for part in signature.split("|"):
+    for part in _split_top_level(signature):
         key, sep, value = part.partition(":")
         if sep:
             out[key] = value
