@@ -28,9 +28,12 @@ reported as score/10×100. Without a ``[judge]`` the items are "not scored": no 
 stands in. Deviations: the judge decodes greedily and sees the plain generation (qwen2hf.py
 passed a one-element list, so GPT-4o saw ``['…']``); an API error is an item error, not 0.
 
-Languages: the 101 candidates of datasets_languages.md §1.2. **Exactly one of Hausa (ha),
-Maltese (mt), Somali (so) is not in the dataset** (the official script and family counts are
-one short of the candidate list); which one is unknown until the ``Language`` column is read.
+Languages: 101 candidates, reconstructed from public sources and checked against the
+benchmark's official per-script and per-family counts (sources in ``languages.json``).
+**Exactly one of Hausa (ha), Maltese (mt), Somali (so) is not in the dataset** (the official
+counts are one short of the candidate list); which one is unknown until the ``Language``
+column is read. The paper's "ALM-Bench (multi)" is the mean over the 23 languages of
+``PAPER_MULTI_LANGUAGES`` (``--languages`` with those codes).
 Resource level, script and family come from ``tvbench/data/languages.json``; ``breakdown``
 reports per-group means of the per-language scores.
 """
@@ -103,6 +106,12 @@ def judge_template_key(question_type: str) -> str:
 def render_judge(question_type: str, question: str, ground_truth: str, prediction: str) -> str:
     return render(JUDGE_TEMPLATES[judge_template_key(question_type)], question=question,
                   ground_truth=ground_truth, prediction=prediction)
+
+
+#: The 23 languages of the TowerVision paper's "ALM-Bench (multi)" (arXiv 2510.21849 fn. 5).
+PAPER_MULTI_LANGUAGES = ("de", "es", "fr", "it", "ko", "nl", "ru", "en", "pt", "zh-Hans",
+                         "zh-Hant", "is", "cs", "uk", "hi", "ja", "pl", "sv", "hu", "ro", "da",
+                         "no", "fi")
 
 
 class ALMBench(Task):

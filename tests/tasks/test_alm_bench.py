@@ -261,3 +261,12 @@ def test_generation_errors_are_not_judged(tmp_path: Path) -> None:
 
 def test_parse_rule_is_the_metric_modules() -> None:
     assert parse_judge_score("10") == 10.0  # the task hands this exact function to the judge
+
+
+def test_paper_multi_languages_are_alm_languages() -> None:
+    from tvbench_tasks.alm_bench import PAPER_MULTI_LANGUAGES
+
+    from tvbench.data.languages import resolve
+
+    assert len(PAPER_MULTI_LANGUAGES) == 23 == len(set(PAPER_MULTI_LANGUAGES))
+    assert {resolve(x) for x in PAPER_MULTI_LANGUAGES} <= set(ALMBench.languages)
