@@ -55,3 +55,14 @@ def test_results_that_are_not_ours_are_refused(tmp_path: Path) -> None:
 ])
 def test_slug_is_folder_safe(name: str, expected: str) -> None:
     assert slug(name) == expected
+
+
+def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    atomic_write(tmp_path / "results.json", "{}")
+    mask = os.umask(0)
+    os.umask(mask)
+    mode = stat.S_IMODE((tmp_path / "results.json").stat().st_mode)
+    assert mode == 0o666 & ~mask  # not mkstemp's 0600: results and reports are shared

@@ -18,10 +18,19 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+
+
+@cache
+def _file_mode() -> int:
+    """What ``open(path, "w")`` would give: 0666 minus the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 class RunFolderError(RuntimeError):
@@ -33,6 +42,7 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; results and reports are for sharing
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -160,6 +170,7 @@ class RunFolder:
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            os.fchmod(fd, _file_mode())
             with os.fdopen(fd, "wb") as f:
                 f.write(jpeg)
             os.replace(tmp, path)
