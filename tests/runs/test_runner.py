@@ -165,3 +165,22 @@ def test_changing_a_scoring_option_rescores_stored_outputs(tmp_path: Path) -> No
     results = run("evalai-clean")
     assert (clock()["answer"], clock()["score"]) == ("12:45.", 0.0)  # the fixed rule keeps it
     assert "opts:normaliser=evalai-clean" in results["tasks"]["textvqa"]["signature"]
+
+
+def test_a_different_generation_cap_is_refused_not_mixed(tmp_path: Path) -> None:
+    Runner(FakeAdapter(), RunFolder(tmp_path), RunSettings(max_new_tokens=16)).run([_plan()])
+    with pytest.raises(RunFolderError, match="different inputs"):
+        Runner(FakeAdapter(), RunFolder(tmp_path), RunSettings(max_new_tokens=8)).run([_plan()])
+
+
+def test_a_different_dtype_or_output_setting_is_refused(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    Runner(FakeAdapter(), RunFolder(tmp_path), RunSettings()).run([_plan()])
+    other = FakeAdapter()
+    other.spec = replace(other.spec, dtype="bfloat16")
+    with pytest.raises(RunFolderError, match="bfloat16"):
+        Runner(other, RunFolder(tmp_path), RunSettings()).run([_plan()])
+    tuned = FakeAdapter()
+    tuned.spec = replace(tuned.spec, settings={"concurrency": 4})  # transport only: fine
+    Runner(tuned, RunFolder(tmp_path), RunSettings()).run([_plan()])

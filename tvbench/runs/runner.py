@@ -8,6 +8,7 @@ then run model-based metrics, aggregate, and rewrite the item log and results at
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,18 @@ class SilentProgress:
         pass
 
 
+#: Adapter settings that change how requests travel, never what a model answers.
+_TRANSPORT_SETTINGS = frozenset({"concurrency", "timeout", "max_retries"})
+
+
+def _output_identity(model: dict[str, Any]) -> tuple[Any, ...]:
+    """What must match for stored outputs to be reused: checkpoint, dtype, output settings."""
+    settings = {k: v for k, v in (model.get("settings") or {}).items()
+                if k not in _TRANSPORT_SETTINGS}
+    return (model.get("source"), model.get("revision"), model.get("dtype"),
+            json.dumps(settings, sort_keys=True, default=str))
+
+
 def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task],
                        model_name: str) -> None:
     """Refuse, before any model loads, a task the adapter cannot serve."""
@@ -128,7 +141,9 @@ class _Item:
     error: str | None = None
 
 
-def _prepare(task: Task, sample: Sample) -> _Item:
+def _prepare(task: Task, sample: Sample, generation: str) -> _Item:
+    """The item's requests and its input hash, which covers the rendered inputs, the media
+    bytes, the candidates and the generation settings (``generation``, described)."""
     item = _Item(sample)
     if sample.error:
         item.error = sample.error
@@ -142,7 +157,7 @@ def _prepare(task: Task, sample: Sample) -> _Item:
     except (KeyError, TypeError, ValueError, MediaError) as exc:
         item.error = f"cannot build input: {type(exc).__name__}: {exc}"
         return item
-    h = hashlib.sha256()
+    h = hashlib.sha256(generation.encode() if task.kind == "generate" else b"")
     for inp, cont in item.requests:
         h.update(inp.fingerprint().encode())
         if cont is not None:
@@ -191,11 +206,12 @@ class Runner:
         old = self.folder.read_results()
         if old is not None:
             before = old.get("model", {})
-            if (before.get("source"), before.get("revision")) != (spec.source, spec.revision):
+            if _output_identity(before) != _output_identity(model):
                 raise RunFolderError(
                     f"{self.folder.root} holds a run of {before.get('source')}@"
-                    f"{before.get('revision')}, not {spec.identity()}; choose another --output "
-                    "or pass --overwrite")
+                    f"{before.get('revision')} ({before.get('dtype')}, "
+                    f"{before.get('settings')}), not {spec.identity()} ({spec.dtype}, "
+                    f"{spec.settings}); choose another --output or pass --overwrite")
         tasks = dict(old.get("tasks", {})) if old else {}
         results = {"schema_version": SCHEMA_VERSION, **environment(), "model": model,
                    "run": {"batch_size": self.settings.batch_size,
@@ -212,7 +228,8 @@ class Runner:
         if not samples:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
-        items = [_prepare(task, s) for s in samples]
+        generation = task.settings().capped(self.settings.max_new_tokens)
+        items = [_prepare(task, s, generation.describe()) for s in samples]
         done = self.folder.read_records(task.name)
         for it in items:
             old = done.get(it.sample.id)
@@ -246,7 +263,7 @@ class Runner:
         notes = task.rescore(samples, records, self.scorers)
         block = summarize_task(task, samples, records, model=self.adapter.spec,
                                data_desc=plan.source.describe(), notes=notes,
-                               generation=task.settings().capped(self.settings.max_new_tokens))
+                               generation=generation)
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, items, records)
         self.folder.write_records(task.name, records)
