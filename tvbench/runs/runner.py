@@ -7,11 +7,9 @@ then run model-based metrics, aggregate, and rewrite the item log and results at
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tvbench.data.inputs import ModelInput
@@ -22,6 +20,7 @@ from tvbench.data.sample import Sample
 from tvbench.models.base import Adapter, Capability, CapabilityError
 from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
+from tvbench.runs.items import Item, clean_float, prepare_item, scored_record
 from tvbench.runs.results import summarize_task
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
 from tvbench.tasks.base import Record, Task
@@ -96,79 +95,6 @@ def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task
                                   f"it lacks {', '.join(missing)}")
 
 
-def _clean(x: float) -> float | None:
-    return None if math.isnan(x) or math.isinf(x) else x
-
-
-_SCORE_FIELDS = ("answer", "score", "metrics", "extra")
-
-
-def _scored(task: Task, sample: Sample, record: Record) -> Record:
-    """``record`` with answer/score/metrics/extra computed from its raw output.
-
-    Records without output (a data or model error) are returned unchanged.
-    """
-    output = record.get("output")
-    if output is None:
-        return record
-    rec = {k: v for k, v in record.items() if k not in _SCORE_FIELDS}
-    rec.update(answer=None, score=None, error=None)
-    if isinstance(output, str):
-        raw: Any = Generation(output, int(rec.get("n_tokens") or 0))
-    else:
-        raw = [LogLikelihood(o["total"] if o["total"] is not None else math.nan,
-                             o["mean"] if o["mean"] is not None else math.nan,
-                             int(o["n_tokens"])) for o in output]
-    try:
-        result = task.score(sample, raw)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-        rec["error"] = f"scoring failed: {type(exc).__name__}: {exc}"
-        return rec
-    rec["answer"], rec["score"] = result.answer, result.score
-    if result.metrics:
-        rec["metrics"] = result.metrics
-    if result.extra:
-        rec["extra"] = result.extra
-    return rec
-
-
-@dataclass
-class _Item:
-    sample: Sample
-    requests: list[tuple[ModelInput, str | None]] = field(default_factory=list)
-    input_hash: str = ""
-    prompt: str = ""
-    error: str | None = None
-
-
-def _prepare(task: Task, sample: Sample, generation: str) -> _Item:
-    """The item's requests and its input hash, which covers the rendered inputs, the media
-    bytes, the candidates and the generation settings (``generation``, described)."""
-    item = _Item(sample)
-    if sample.error:
-        item.error = sample.error
-        return item
-    try:
-        if task.kind == "generate":
-            inp = task.build(sample)
-            item.requests = [(inp, None)]
-        else:
-            item.requests = [(i, c) for i, c in task.candidates(sample)]
-    except (KeyError, TypeError, ValueError, MediaError) as exc:
-        item.error = f"cannot build input: {type(exc).__name__}: {exc}"
-        return item
-    h = hashlib.sha256(generation.encode() if task.kind == "generate" else b"")
-    for inp, cont in item.requests:
-        h.update(inp.fingerprint().encode())
-        if cont is not None:
-            h.update(b"\x00" + cont.encode())
-    item.input_hash = h.hexdigest()
-    first = item.requests[0][0].render()
-    conts = [c for _, c in item.requests if c is not None]
-    item.prompt = first + "".join(f"\n[candidate] {c}" for c in conts)
-    return item
-
-
 class Runner:
     """Runs a list of task plans on one adapter into one run folder."""
 
@@ -229,7 +155,7 @@ class Runner:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
         generation = task.settings().capped(self.settings.max_new_tokens)
-        items = [_prepare(task, s, generation.describe()) for s in samples]
+        items = [prepare_item(task, s, generation.describe()) for s in samples]
         done = self.folder.read_records(task.name)
         for it in items:
             old = done.get(it.sample.id)
@@ -271,7 +197,7 @@ class Runner:
         self.progress.task_finished(task.name, block)
         return block
 
-    def _thumbnail_quota(self, items: list[_Item], done: dict[str, Record]) -> set[str]:
+    def _thumbnail_quota(self, items: list[Item], done: dict[str, Record]) -> set[str]:
         per_lang: dict[str, int] = {}
         chosen = set()
         for it in items:
@@ -282,7 +208,7 @@ class Runner:
                     chosen.add(it.sample.id)
         return chosen
 
-    def _generate(self, task: Task, items: list[_Item], thumbs: set[str]) -> None:
+    def _generate(self, task: Task, items: list[Item], thumbs: set[str]) -> None:
         if not items:
             return
         settings = task.settings().capped(self.settings.max_new_tokens)
@@ -292,7 +218,7 @@ class Runner:
 
         self.adapter.generate([it.requests[0][0] for it in items], settings, on_batch=on_batch)
 
-    def _loglikelihood(self, task: Task, items: list[_Item], thumbs: set[str]) -> None:
+    def _loglikelihood(self, task: Task, items: list[Item], thumbs: set[str]) -> None:
         if not items:
             return
         flat: list[tuple[int, int]] = []
@@ -317,12 +243,12 @@ class Runner:
 
         self.adapter.loglikelihood(inputs, conts, on_batch=on_batch)
 
-    def _write(self, task: Task, pairs: list[tuple[_Item, Any]], thumbs: set[str]) -> None:
+    def _write(self, task: Task, pairs: list[tuple[Item, Any]], thumbs: set[str]) -> None:
         records = [self._record(task, it, out, thumbs) for it, out in pairs]
         self.folder.append_records(task.name, records, part=self.shard.part)
         self.progress.advance(len(records))
 
-    def _record(self, task: Task, item: _Item, output: Any, thumbs: set[str]) -> Record:
+    def _record(self, task: Task, item: Item, output: Any, thumbs: set[str]) -> Record:
         rec: Record = {"id": item.sample.id, "lang": item.sample.lang,
                        "input_hash": item.input_hash or None, "prompt": item.prompt,
                        "output": None, "answer": None, "score": None, "error": item.error}
@@ -335,12 +261,12 @@ class Runner:
             errs = [ll.error for ll in output if ll.error]
             rec["error"] = errs[0] if errs else None
             if not errs:
-                rec["output"] = [{"continuation": c, "total": _clean(ll.total),
-                                  "mean": _clean(ll.mean), "n_tokens": ll.n_tokens}
+                rec["output"] = [{"continuation": c, "total": clean_float(ll.total),
+                                  "mean": clean_float(ll.mean), "n_tokens": ll.n_tokens}
                                  for (_, c), ll in zip(item.requests, output, strict=True)]
         if item.sample.id in thumbs:
             rec["thumb"] = self._thumbnail(task, item.sample)
-        return _scored(task, item.sample, rec)
+        return scored_record(task, item.sample, rec)
 
     def _thumbnail(self, task: Task, sample: Sample) -> str | None:
         from tvbench.data.inputs import ImagePart
@@ -362,7 +288,7 @@ class Runner:
             return None
         return self.folder.write_thumbnail(task.name, sample.id, jpeg)
 
-    def _final_records(self, task: Task, items: list[_Item]) -> list[Record]:
+    def _final_records(self, task: Task, items: list[Item]) -> list[Record]:
         on_disk = self.folder.read_records(task.name)
         missing = [it.sample.id for it in items if it.sample.id not in on_disk]
         if missing:
@@ -373,9 +299,9 @@ class Runner:
                                f"after the run (first: {missing[0]!r}; read {sizes})")
         # Scoring is pure and cheap, so stored outputs are scored again with the current
         # options and metric code: a resumed run can never mix old and new scores.
-        return [_scored(task, it.sample, on_disk[it.sample.id]) for it in items]
+        return [scored_record(task, it.sample, on_disk[it.sample.id]) for it in items]
 
-    def _check_parity(self, task: Task, items: list[_Item], records: list[Record]
+    def _check_parity(self, task: Task, items: list[Item], records: list[Record]
                       ) -> dict[str, Any]:
         """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
         chosen = [(it, r) for it, r in zip(items, records, strict=True)
