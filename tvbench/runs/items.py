@@ -35,13 +35,13 @@ def scored_record(task: Task, sample: Sample, record: Record) -> Record:
         return record
     rec = {k: v for k, v in record.items() if k not in SCORE_FIELDS}
     rec.update(answer=None, score=None, error=None)
-    if isinstance(output, str):
-        raw: Any = Generation(output, int(rec.get("n_tokens") or 0))
-    else:
-        raw = [LogLikelihood(o["total"] if o["total"] is not None else math.nan,
-                             o["mean"] if o["mean"] is not None else math.nan,
-                             int(o["n_tokens"])) for o in output]
-    try:
+    try:  # a stored output of the wrong shape is a scoring failure like any other
+        if isinstance(output, str):
+            raw: Any = Generation(output, int(rec.get("n_tokens") or 0))
+        else:
+            raw = [LogLikelihood(o["total"] if o["total"] is not None else math.nan,
+                                 o["mean"] if o["mean"] is not None else math.nan,
+                                 int(o["n_tokens"])) for o in output]
         result = task.score(sample, raw)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
         rec["error"] = f"scoring failed: {type(exc).__name__}: {exc}"
