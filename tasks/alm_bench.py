@@ -219,7 +219,8 @@ class ALMBench(Task):
 
     # --------------------------------------------------------------- scoring
     def score(self, sample: Sample, output: Any) -> ItemResult:
-        assert isinstance(output, Generation)
+        if not isinstance(output, Generation):
+            raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         if self.official:
             return ItemResult(answer=output.text, score=None)
         pred, hit = paper_exact_match(output.text, sample.fields["target"])

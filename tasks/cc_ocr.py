@@ -179,7 +179,8 @@ class CCOCR(Task):
 
     # --------------------------------------------------------------- scoring
     def score(self, sample: Sample, output: Any) -> ItemResult:
-        assert isinstance(output, Generation)
+        if not isinstance(output, Generation):
+            raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         f = sample.fields
         track, text = f["track"], output.text
         extra = {"track": track, "subset": f["subset"]}

@@ -64,7 +64,8 @@ class OCRBench(Task):
         return ModelInput.user(*sample.media, text)
 
     def score(self, sample: Sample, output: Any) -> ItemResult:
-        assert isinstance(output, Generation)
+        if not isinstance(output, Generation):
+            raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         f = sample.fields
         hit = ocrbench_hit(output.text, f["answers"], f["dataset"], fold=self.config["fold"])
         return ItemResult(answer=output.text.strip(), score=float(hit))

@@ -62,7 +62,8 @@ class TextVQA(Task):
         return ModelInput.user(*sample.media, text)
 
     def score(self, sample: Sample, output: Any) -> ItemResult:
-        assert isinstance(output, Generation)
+        if not isinstance(output, Generation):
+            raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         normalize = NORMALIZERS[self.config["normaliser"]]
         acc = vqa_accuracy(output.text, sample.fields["answers"], normalize)
         return ItemResult(answer=normalize(output.text), score=acc)

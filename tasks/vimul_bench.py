@@ -136,7 +136,8 @@ class ViMULBench(Task):
 
     # --------------------------------------------------------------- scoring
     def score(self, sample: Sample, output: Any) -> ItemResult:
-        assert isinstance(output, Generation)
+        if not isinstance(output, Generation):
+            raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         f = sample.fields
         if f["question_type"] != "mcq":
             return ItemResult(answer=output.text, score=None)
