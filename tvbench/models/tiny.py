@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tvbench.cache import cache_root
+
 #: Bumped whenever a builder changes, so cached checkpoints are rebuilt.
 TINY_VERSION = 2
 
@@ -277,9 +279,7 @@ def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
 
 def tiny_cache_dir() -> Path:
     """Where the default run keeps its tiny checkpoints (``$TVBENCH_CACHE`` or ~/.cache)."""
-    root = os.environ.get("TVBENCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tvbench")
-    return Path(root) / "tiny"
+    return cache_root() / "tiny"
 
 
 def cached_tiny(family: str) -> Path:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tvbench.cache import cache_root
+
 WORKER = Path(__file__).with_name("comet_worker.py")
 TINY_BUILDER = Path(__file__).with_name("comet_tiny.py")
 DEFAULT_PYTHON = ".venv-comet/bin/python"
@@ -59,9 +61,7 @@ class CometResult:
 
 
 def _default_log() -> Path:
-    root = os.environ.get("TVBENCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tvbench")
-    return Path(root) / "logs" / "comet-worker.log"
+    return cache_root() / "logs" / "comet-worker.log"
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tvbench.cache import cache_root
 from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.models.base import Adapter
 
@@ -176,9 +176,7 @@ def entry_identity(entry: Any) -> str:
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("TVBENCH_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tvbench")
-    return Path(root) / "judge"
+    return cache_root() / "judge"
 
 
 def cache_file(setting: str | None, config_path: str) -> Path:
