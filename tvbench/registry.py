@@ -4,6 +4,10 @@ Built-in entries are stored as ``"module:attribute"`` strings and imported only 
 so listing names never imports torch. Third-party packages add entries through the
 ``tvbench.tasks`` / ``tvbench.models`` entry-point groups; extra task folders named in
 ``tvbench.toml`` are imported by path and register with :func:`register_task`.
+
+A name belongs to one object: registering a different object under a taken name, from any
+of these paths, is an error naming both sources, whichever came first; registering the same
+object again is a no-op.
 """
 
 from __future__ import annotations
@@ -33,17 +37,53 @@ def unknown_name_error(kind: str, name: str, known: Iterable[str]) -> UnknownNam
     return UnknownNameError(f"unknown {kind} {name!r}.{hint} Known: {', '.join(names)}.")
 
 
+class DuplicateNameError(ValueError):
+    """Two different objects claim one registry name; the message names both sources."""
+
+
+def _target(obj: object) -> str | None:
+    """``"module:qualname"`` of a class or function, comparable with a lazy spec string."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    return f"{module}:{qualname}" if module and qualname else None
+
+
 class Registry(Generic[T]):
     """A lazily-importing registry of one kind of object."""
 
     def __init__(self, kind: str, group: str, builtins: Mapping[str, str]) -> None:
         self.kind = kind
         self.group = group
-        self._specs: dict[str, str | T] = dict(builtins)
+        self._specs: dict[str, str | T] = {}
+        self._sources: dict[str, str] = {}
         self._entry_points_loaded = False
+        for name, spec in builtins.items():
+            self._put(name, spec, f"built-in {spec}")
 
-    def add(self, name: str, obj: T | str) -> None:
+    def add(self, name: str, obj: T | str, source: str | None = None) -> None:
+        """Register ``obj`` (or a lazy ``"module:attribute"`` string) under ``name``."""
+        if source is None:
+            source = obj if isinstance(obj, str) else (_target(obj) or repr(obj))
+        self._put(name, obj, source)
+
+    def _put(self, name: str, obj: T | str, source: str) -> None:
+        if name in self._specs:
+            if self._same(self._specs[name], obj):
+                return
+            raise DuplicateNameError(
+                f"{self.kind} {name!r} is registered twice: by {self._sources[name]} and by "
+                f"{source}; rename one of them")
         self._specs[name] = obj
+        self._sources[name] = source
+
+    @staticmethod
+    def _same(old: object, new: object) -> bool:
+        if old is new:
+            return True
+        # A lazy string and the object it names are the same entry, also while the object's
+        # module is still being imported (a decorator runs before the name is bound).
+        old_key = old if isinstance(old, str) else _target(old)
+        new_key = new if isinstance(new, str) else _target(new)
+        return old_key is not None and old_key == new_key
 
     def _load_entry_points(self) -> None:
         if self._entry_points_loaded:
@@ -52,7 +92,9 @@ class Registry(Generic[T]):
         from importlib.metadata import entry_points
 
         for ep in entry_points(group=self.group):
-            self._specs.setdefault(ep.name, ep.value)
+            dist = getattr(getattr(ep, "dist", None), "name", None)
+            where = f" (package {dist})" if dist else ""
+            self._put(ep.name, ep.value, f"entry point {ep.name} = {ep.value!r}{where}")
 
     def names(self) -> list[str]:
         self._load_entry_points()
