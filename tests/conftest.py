@@ -41,14 +41,15 @@ def tiny() -> Callable[[str], Path]:
 @pytest.fixture(scope="session")
 def tiny_adapter(tiny: Callable[[str], Path]) -> Callable[..., object]:
     """``tiny_adapter(family, batch_size=...)`` → a loaded adapter (cached per arguments)."""
-    from tvbench.models.registry import FAMILIES as REGISTRY
+    from tvbench.models.families import get_family
 
     cache: dict[tuple[str, int], object] = {}
 
     def make(family: str, batch_size: int = 4) -> object:
         key = (family, batch_size)
         if key not in cache:
-            cache[key] = REGISTRY.get(family)(str(tiny(family)), batch_size=batch_size)
+            adapter = get_family(family).adapter_class()
+            cache[key] = adapter(str(tiny(family)), batch_size=batch_size)
         return cache[key]
 
     return make

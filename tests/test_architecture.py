@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,9 +75,61 @@ def test_cli_and_listing_do_not_import_heavy_libraries() -> None:
     assert out == "", f"imported at start-up: {out}"
 
 
+def test_listing_models_and_their_sizes_imports_no_heavy_library() -> None:
+    code = ("import contextlib, io, sys; from tvbench.cli.main import main; "
+            "out = io.StringIO(); ctx = contextlib.redirect_stdout(out); ctx.__enter__(); "
+            "rc = main(['--quiet', 'models']); ctx.__exit__(None, None, None); "
+            "assert rc == 0 and 'towervideo-9b' in out.getvalue(), out.getvalue(); "
+            "print(','.join(m for m in ('torch', 'transformers', 'datasets', 'vllm') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO, env={**os.environ, "COLUMNS": "300"}).stdout
+    assert out.strip() == "", f"imported by `tvbench models`: {out}"
+
+
 @pytest.mark.parametrize("path", sorted(p for p in (REPO / "tvbench").rglob("*.py"))
                          + sorted((REPO / "tasks").glob("*.py")),
                          ids=lambda p: str(p.relative_to(REPO)))
 def test_modules_stay_small_and_named_by_job(path: Path) -> None:
     assert path.name not in {"utils.py", "helpers.py", "misc.py", "common.py"}
     assert len(path.read_text().splitlines()) <= 400, "split this module by job"
+
+
+# ------------------------------------------------------------ family knowledge in one place
+FAMILY_NAMES = frozenset({"towervision", "towervideo", "qwen2_5_vl", "gemma3", "aya_vision"})
+FAMILY_HOME = REPO / "tvbench" / "models" / "families"
+
+
+def _family_names_in_literals(source: str) -> list[tuple[int, str]]:
+    """(line, name) for each family name used as a word of a string literal.
+
+    Words are runs of letters, digits, ``_`` and ``-``: ``"vllm:qwen2_5_vl:PATH"`` names a
+    family, while derived names such as ``"tiny-gemma3"`` or ``"reports/towervision-paper"``
+    do not.
+    """
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for word in re.findall(r"[\w-]+", node.value):
+                if word in FAMILY_NAMES:
+                    hits.append((node.lineno, word))
+    return hits
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in (REPO / "tvbench").rglob("*.py") if FAMILY_HOME not in p.parents),
+    ids=lambda p: str(p.relative_to(REPO)))
+def test_family_names_appear_only_in_the_family_modules(path: Path) -> None:
+    """Backends, CLI, runs and reports read families from the registry and never compare
+    names. (``tasks/`` is outside: CC-OCR's "towervision" is a prompt protocol, not a model.)"""
+    hits = _family_names_in_literals(path.read_text())
+    assert not hits, (f"{path.relative_to(REPO)} names model families {hits}; read them from "
+                      "tvbench.models.families instead")
+
+
+def test_the_family_name_check_can_fail() -> None:
+    assert _family_names_in_literals('if family == "qwen2_5_vl":\n    pass\n') == [
+        (1, "qwen2_5_vl")]
+    assert _family_names_in_literals('x = f"vllm:{a}" + "vllm:gemma3:google/x"') == [
+        (1, "gemma3")]
+    assert _family_names_in_literals('x = "tiny-towervision"; y = "towervision-paper"') == []

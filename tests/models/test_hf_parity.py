@@ -109,8 +109,8 @@ def test_video_batched_equals_single(family: str, tiny_adapter) -> None:
 
 
 def test_towervideo_takes_video_natively(tmp_path) -> None:
+    from tvbench.models.families.towervision import TowerVisionAdapter
     from tvbench.models.tiny import build_tiny
-    from tvbench.models.towervision import TowerVisionAdapter
 
     folder = build_tiny("towervideo", tmp_path / "tv")
     adapter = TowerVisionAdapter(str(folder), batch_size=2)

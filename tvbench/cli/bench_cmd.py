@@ -19,7 +19,7 @@ def add_parser(sub: Any) -> None:
                        "the wall time of the offline default run, and CLI start-up. Timings "
                        "are best-of-N; tests never assert on them.")
     p.add_argument("--model", action="append", metavar="MODEL",
-                   help="as for `tvbench run` (default: the four tiny families)")
+                   help="as for `tvbench run` (default: every family's tiny checkpoint)")
     p.add_argument("--batch-sizes", default="1,8", metavar="1,8")
     p.add_argument("--items", type=int, default=32)
     p.add_argument("--new-tokens", type=int, default=16)
@@ -33,11 +33,12 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from tvbench.models.families import FAMILIES
     from tvbench.models.registry import load_adapter, parse_model_arg
     from tvbench.runs import bench
 
     cfg = configuration.load(args.config)
-    names = args.model or ["towervision", "qwen2_5_vl", "gemma3", "aya_vision"]
+    names = args.model or FAMILIES.names()
     sizes = [int(x) for x in args.batch_sizes.split(",")]
     inputs = bench.bench_inputs(args.items)
     lines = [f"Measured {dt.date.today().isoformat()} on {bench.machine()}; best of "
@@ -58,8 +59,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     lines += ["", f"- CLI start-up (`tvbench --help`, fresh interpreter): {startup:.2f} s"]
     if not args.skip_default_run:
         seconds = bench.default_run_seconds()
-        lines.append(f"- Offline default run (`tvbench run`: 4 tiny models × "
-                     f"{len(cfg.run.tasks)} tasks, bundled samples, reports included): "
+        lines.append(f"- Offline default run (`tvbench run`: {len(cfg.run.models)} tiny "
+                     f"models × {len(cfg.run.tasks)} tasks, bundled samples, reports included): "
                      f"{seconds:.1f} s (target ≤ 120 s)")
     text = "\n".join(lines)
     print(text)

@@ -47,19 +47,23 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from tvbench.models.registry import FAMILIES, FAMILY_LANGUAGES, capabilities
+    from tvbench.models.families import FAMILIES, get_family
+    from tvbench.models.registry import capabilities
 
     cfg = configuration.load(args.config)
     console = make_console(args.quiet)
     fam = Table(title="model families (--model FAMILY[:PATH_OR_HUB_ID[@REV]])")
-    for col in ("family", "adapter", "capabilities", "declared languages"):
+    for col in ("family", "adapter", "capabilities", "declared languages", "tiny", "sizes"):
         fam.add_column(col, overflow="fold")
     for name in FAMILIES.names():
-        cls = FAMILIES.get(name)
-        langs = FAMILY_LANGUAGES.get(name)
+        spec = get_family(name)
+        cls = spec.adapter_class()
+        langs = spec.languages
         fam.add_row(name, f"{cls.__name__}@{cls.version}",
-                    ",".join(sorted(c.value for c in cls.capabilities)),
-                    "unknown" if langs is None else _langs(langs, False))
+                    ",".join(sorted(c.value for c in spec.capabilities)),
+                    "unknown" if langs is None else _langs(langs, False),
+                    " ".join(a.name for a in spec.architectures),
+                    " ".join(n for n in spec.sizes() if not n.endswith("-tiny")))
     console.print(fam)
     entries = Table(title=f"model entries ({cfg.path})")
     for col in ("name", "backend", "family", "source", "revision", "capabilities", "languages"):

@@ -10,8 +10,8 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("tiny", help="build a tiny random-weight checkpoint (offline)",
                        description="Write a tiny, seeded checkpoint of FAMILY's real "
                        "architecture (model, processor, tokenizer, chat template) to DIR.")
-    p.add_argument("family", help="towervision, towervideo (the towervision family's video "
-                   "variant), qwen2_5_vl, gemma3 or aya_vision")
+    p.add_argument("family", metavar="ARCHITECTURE",
+                   help="a family or one of its variants: the tiny column of `tvbench models`")
     p.add_argument("dir", help="output folder (replaced if it exists)")
     p.set_defaults(func=cmd_tiny)
 

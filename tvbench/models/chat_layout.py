@@ -1,9 +1,9 @@
 """How a :class:`ModelInput` is laid out for a chat template, shared by every local backend.
 
 The transformers and vLLM backends must show a model the same text and the same frames, so
-the layout lives here once: typed content parts for most families, TowerVision's one-string
-turns (``"<image>\\n{query}"``, per its model card), and video either as native clips or as a
-capped run of frames.
+the layout lives here once: typed content parts, or one string per turn with the media
+tokens written in (``"<image>\\n{query}"``; which family uses which is in its spec), and video
+either as native clips or as a capped run of frames.
 """
 
 from __future__ import annotations
@@ -62,6 +62,15 @@ def inline_messages(inp: ModelInput, mode: str, max_frames: int, image_token: st
                                                             max_image_frames)
         out.append({"role": m.role, "content": text})
     return out
+
+
+def messages(inp: ModelInput, layout: str, mode: str, max_frames: int, image_token: str,
+             video_token: str, max_image_frames: int = MAX_IMAGE_FRAMES
+             ) -> list[dict[str, Any]]:
+    """Messages in a family's ``layout``: "typed" content parts or "inline" strings."""
+    if layout == "inline":
+        return inline_messages(inp, mode, max_frames, image_token, video_token, max_image_frames)
+    return typed_messages(inp, mode, max_frames, max_image_frames)
 
 
 def media(inp: ModelInput, mode: str, max_frames: int,

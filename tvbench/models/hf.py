@@ -1,7 +1,8 @@
-"""The transformers backend shared by the four families: loading, batched generation, scoring.
+"""The transformers backend shared by every family: loading, batched generation, scoring.
 
-Family modules subclass :class:`HFAdapter` and override only what differs (how a chat turn
-is laid out, how video reaches the processor). Batching goes through
+What differs between families (how a chat turn is laid out, how video reaches the
+processor) is read from the family's :class:`~tvbench.models.families.spec.FamilySpec`;
+each family module subclasses :class:`HFAdapter` only to name its spec. Batching goes through
 :func:`tvbench.models.batching.run_batched`; generation uses left padding, scoring uses right
 padding, and both are checked against batch size 1 in the tests.
 """
@@ -12,7 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.models import chat_layout
@@ -23,6 +24,9 @@ from tvbench.models.batching import (
     run_batched,
     truncate_at_eos,
 )
+
+if TYPE_CHECKING:
+    from tvbench.models.families.spec import FamilySpec
 
 
 class CheckpointError(FileNotFoundError):
@@ -77,12 +81,10 @@ def default_attention(device: str) -> str | None:
 
 
 class HFAdapter:
-    """Batch-first transformers adapter; subclasses set ``family`` and override hooks."""
+    """Batch-first transformers adapter; each family's subclass sets ``family_spec``."""
 
-    family: ClassVar[str] = ""
+    family_spec: ClassVar[FamilySpec]
     version: ClassVar[int] = 1
-    #: "native": pass frames to the processor as video; "frames": as multiple images.
-    video_mode: ClassVar[str] = "frames"
     capabilities: frozenset[Capability] = frozenset(
         {Capability.GENERATE, Capability.LOGLIKELIHOOD, Capability.IMAGE,
          Capability.MULTI_IMAGE, Capability.VIDEO})
@@ -95,6 +97,11 @@ class HFAdapter:
         self.device = resolve_device(self.options.device)
         self.model, self.processor = self._load(source)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        spec = self.family_spec
+        self.family = spec.name
+        self.capabilities = spec.capabilities
+        #: "native": frames reach the processor as video; "frames": as multiple images.
+        self.video_mode = spec.video_mode_for(getattr(self.model.config, "model_type", None))
         self._configure()
         self.spec = ModelSpec(
             name=name or Path(source).name, family=self.family,
@@ -151,9 +158,11 @@ class HFAdapter:
 
     # ----------------------------------------------------------------- prompts
     def chat(self, inp: ModelInput) -> list[dict[str, Any]]:
-        """Chat-template messages for ``inp``; media become typed placeholders."""
-        return chat_layout.typed_messages(inp, self.video_mode, self.options.max_frames,
-                                          self.options.max_image_frames)
+        """Chat-template messages for ``inp`` in the family's layout."""
+        return chat_layout.messages(
+            inp, self.family_spec.chat_layout, self.video_mode, self.options.max_frames,
+            str(getattr(self.processor, "image_token", "<image>")),
+            str(getattr(self.processor, "video_token", "<video>")), self.options.max_image_frames)
 
     def prompt_text(self, inp: ModelInput) -> str:
         return str(self.processor.apply_chat_template(self.chat(inp), add_generation_prompt=True,
@@ -185,7 +194,7 @@ class HFAdapter:
         return self.processor(**kw).to(self.model.device)
 
     def video_kwargs(self) -> dict[str, Any]:
-        return {}
+        return dict(self.family_spec.video_kwargs)
 
     @staticmethod
     def _length(inp: ModelInput) -> int:

@@ -1,9 +1,9 @@
-"""Model families, backends, and how a ``--model`` argument becomes an adapter.
+"""Backends, and how a ``--model`` argument becomes an adapter.
 
 ``--model`` accepts a ``tvbench.toml`` entry name, ``FAMILY`` (its tiny offline
 checkpoint), ``FAMILY:PATH_OR_HUB_ID[@REVISION]``, ``vllm:FAMILY:PATH_OR_HUB_ID[@REVISION]``
-or ``openai:MODEL_NAME@http://HOST:PORT/v1``. Adapter classes are imported only when a model
-is loaded, so parsing and listing never import torch.
+or ``openai:MODEL_NAME@http://HOST:PORT/v1``. The families themselves live in
+:mod:`tvbench.models.families`; torch and transformers are imported only when a model loads.
 """
 
 from __future__ import annotations
@@ -13,30 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tvbench.data.outputs import Capability
-from tvbench.registry import Registry, unknown_name_error
+from tvbench.models.families import FAMILIES, FAMILY_LANGUAGES, get_family
+from tvbench.registry import unknown_name_error
 
-FAMILIES: Registry[type[Any]] = Registry("model family", "tvbench.models", {
-    "towervision": "tvbench.models.towervision:TowerVisionAdapter",
-    "qwen2_5_vl": "tvbench.models.qwen2_5_vl:Qwen25VLAdapter",
-    "gemma3": "tvbench.models.gemma3:Gemma3Adapter",
-    "aya_vision": "tvbench.models.aya_vision:AyaVisionAdapter",
-})
+__all__ = ["BACKENDS", "FAMILIES", "FAMILY_LANGUAGES", "ModelArgError", "ModelEntry",
+           "capabilities", "load_adapter", "materialize", "parse_model_arg"]
 
 BACKENDS = ("hf", "vllm", "openai")
 TINY_MAX_NEW_TOKENS = 16
-
-#: Training languages each family declares when a checkpoint's entry gives none.
-#: TowerVision: paper footnote 2 / model card (20 languages and dialects; the paper's
-#: Table 11 nevertheless marks ja as unseen). Aya Vision: model card (23). Qwen2.5-VL and
-#: Gemma 3 publish no list, so their languages are unknown rather than guessed.
-FAMILY_LANGUAGES: Mapping[str, tuple[str, ...] | None] = {
-    "towervision": ("en", "de", "nl", "es", "fr", "pt-PT", "pt-BR", "uk", "hi", "zh-Hans",
-                    "zh-Hant", "ru", "cs", "ko", "ja", "it", "pl", "ro", "nn", "nb"),
-    "aya_vision": ("en", "fr", "de", "es", "it", "pt", "ja", "ko", "zh", "ar", "el", "fa", "pl",
-                   "id", "cs", "he", "hi", "nl", "ro", "ru", "tr", "uk", "vi"),
-    "qwen2_5_vl": None,
-    "gemma3": None,
-}
 
 
 class ModelArgError(ValueError):
@@ -105,8 +89,8 @@ def parse_model_arg(arg: str, entries: Mapping[str, ModelEntry]) -> ModelEntry:
         raise unknown_name_error("model", family if sep else arg, known)
     if not sep:
         if backend != "hf":
-            raise ModelArgError(f"--model {arg!r}: vLLM needs a checkpoint, "
-                                "e.g. vllm:qwen2_5_vl:Qwen/Qwen2.5-VL-3B-Instruct")
+            raise ModelArgError(f"--model {arg!r}: vLLM needs a checkpoint: "
+                                f"vllm:{family}:PATH_OR_HUB_ID[@REVISION]")
         return ModelEntry(name=f"tiny-{family}", family=family, tiny=True,
                           max_new_tokens=TINY_MAX_NEW_TOKENS)
     path, revision = _split_revision(target)
@@ -124,7 +108,7 @@ def capabilities(entry: ModelEntry) -> frozenset[Capability]:
         from tvbench.models.vllm_backend import VLLMAdapter
 
         return VLLMAdapter.capabilities
-    return FAMILIES.get(entry.family or "").capabilities  # type: ignore[no-any-return]
+    return get_family(entry.family or "").capabilities
 
 
 def materialize(entry: ModelEntry) -> ModelEntry:
@@ -155,7 +139,7 @@ def load_adapter(entry: ModelEntry, *, batch_size: int, device: str = "auto",
         return VLLMAdapter.from_entry(entry, dtype=dtype or entry.dtype or "auto")
     from tvbench.models.hf import LoadOptions
 
-    cls = FAMILIES.get(entry.family or "")
+    cls = get_family(entry.family or "").adapter_class()
     entry = materialize(entry)
     options = LoadOptions(
         revision=entry.revision, device=device, dtype=dtype or entry.dtype or "auto",

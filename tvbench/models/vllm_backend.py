@@ -21,6 +21,7 @@ from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.models import chat_layout
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
 from tvbench.models.batching import cut_at_stop, isolate_failures, run_batched
+from tvbench.models.families import get_family
 
 INSTALL_HINT = 'the vLLM backend needs vLLM, which is not installed: pip install "tvbench[vllm]"'
 #: Items per ``LLM.generate`` call: vLLM batches inside; this bounds work lost on a crash.
@@ -33,19 +34,16 @@ class VLLMUnavailable(RuntimeError):
 
 # --------------------------------------------------------------------------- pure building
 def video_mode(family: str, model_type: str | None) -> str:
-    """"native" when the checkpoint takes video itself (Qwen2.5-VL, TowerVideo), else "frames"."""
-    if family == "qwen2_5_vl" or (family == "towervision" and model_type == "llava_onevision"):
-        return "native"
-    return "frames"
+    """"native" when the family's spec says the checkpoint takes video itself, else "frames"."""
+    return get_family(family).video_mode_for(model_type)
 
 
 def chat_messages(inp: ModelInput, *, family: str, mode: str, max_frames: int,
                   image_token: str = "<image>", video_token: str = "<video>"
                   ) -> list[dict[str, Any]]:
     """The same layout as the transformers adapters (:mod:`tvbench.models.chat_layout`)."""
-    if family == "towervision":
-        return chat_layout.inline_messages(inp, mode, max_frames, image_token, video_token)
-    return chat_layout.typed_messages(inp, mode, max_frames)
+    return chat_layout.messages(inp, get_family(family).chat_layout, mode, max_frames,
+                                image_token, video_token)
 
 
 def prompt_text(processor: Any, messages: list[dict[str, Any]]) -> str:
@@ -173,7 +171,7 @@ def import_vllm() -> Any:
 
 
 class VLLMAdapter:
-    """Offline vLLM engine for the four families; same prompts as the transformers adapters."""
+    """Offline vLLM engine for every family; same prompts as the transformers adapters."""
 
     version = 1
     capabilities: frozenset[Capability] = frozenset(
@@ -223,7 +221,7 @@ class VLLMAdapter:
     def from_entry(cls, entry: Any, *, dtype: str = "auto") -> VLLMAdapter:
         if not entry.family or not entry.path:
             raise ValueError(f"model {entry.name!r}: the vLLM backend needs family and path, "
-                             "e.g. vllm:qwen2_5_vl:Qwen/Qwen2.5-VL-3B-Instruct")
+                             "as in vllm:FAMILY:PATH_OR_HUB_ID[@REVISION]")
         return cls(entry.path, family=entry.family, name=entry.name, revision=entry.revision,
                    dtype=dtype, tensor_parallel_size=entry.tensor_parallel_size,
                    gpu_memory_utilization=entry.gpu_memory_utilization,
