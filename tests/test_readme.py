@@ -45,3 +45,21 @@ def test_the_add_a_task_example_runs() -> None:
     assert result.score == 1.0
     record = {"score": result.score}
     assert task.metrics()[0].stats(sample, record) == [1.0, 1.0]
+
+
+def test_adding_a_model_family_fits_on_one_screen_and_names_real_fields() -> None:
+    import ast
+    import dataclasses
+
+    from tvbench.models.families import spec
+
+    section = re.search(r"(## Adding a model family\n.*?)\n## ", README, re.S).group(1)
+    assert len(section.splitlines()) <= 50
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    fields = {name: {f.name for f in dataclasses.fields(getattr(spec, name))}
+              for name in ("FamilySpec", "Architecture", "ModelSize")}
+    calls = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Name) and n.func.id in fields]
+    assert {c.func.id for c in calls} == set(fields)
+    for call in calls:
+        assert {k.arg for k in call.keywords} <= fields[call.func.id], call.func.id
