@@ -151,7 +151,7 @@ class KieItem:
     @property
     def f1(self) -> float:
         """This item alone under the subset formula (the subset F1 pools tp and fp_fn)."""
-        return self.tp / (self.tp + self.fp_fn / 2 + F1_EPS)
+        return float(f1_from_counts(self.tp, self.fp_fn))
 
 
 def field_counts(pred: Any, gt: Any) -> tuple[int, int]:
@@ -226,7 +226,8 @@ def score_item(prediction: str, ground_truth: Any) -> KieItem:
     return KieItem(tp, fp_fn, float(nted_accuracy(pred, gt)))
 
 
-def f1_from_counts(tp: float, fp_fn: float) -> float:
+def f1_from_counts(tp: Any, fp_fn: Any) -> Any:
+    """The official ``f1_score`` formula; floats or numpy arrays alike."""
     return tp / (tp + fp_fn / 2 + F1_EPS)
 
 
@@ -241,7 +242,7 @@ def subset_acc(items: Sequence[KieItem]) -> float:
 
 
 def _f1_finalize(s: np.ndarray) -> np.ndarray:
-    return np.asarray(s[..., 0] / (s[..., 0] + s[..., 1] / 2 + F1_EPS), dtype=float)
+    return np.asarray(f1_from_counts(s[..., 0], s[..., 1]), dtype=float)
 
 
 def _acc_finalize(s: np.ndarray) -> np.ndarray:
