@@ -25,10 +25,17 @@ def test_the_shipped_config_is_valid_and_complete() -> None:
 
 
 def test_the_packaged_copy_is_the_same_file() -> None:
+    """One tvbench.toml: the package's copy is a link to the repository's, byte for byte.
+
+    A checkout without symlink support turns the link into a file holding its target's
+    path; that, or any edit to one copy, fails here. The built wheel's copy is compared in
+    tests/test_packaging.py.
+    """
     from importlib import resources
 
-    packaged = resources.files("tvbench").joinpath("tvbench.toml").read_text()
-    assert packaged == (REPO / "tvbench.toml").read_text()
+    repo_copy = (REPO / "tvbench.toml").read_bytes()
+    assert (REPO / "tvbench" / "tvbench.toml").read_bytes() == repo_copy
+    assert resources.files("tvbench").joinpath("tvbench.toml").read_bytes() == repo_copy
 
 
 @pytest.mark.parametrize("text,key,line,fragment", [

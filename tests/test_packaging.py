@@ -18,6 +18,9 @@ def test_wheel_runs_the_builtin_tasks_from_another_folder(tmp_path: Path) -> Non
                    check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("tvbench-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
+    # the wheel's tvbench.toml is the repository's, byte for byte (no second copy to drift)
+    assert zipfile.ZipFile(wheel).read("tvbench/tvbench.toml") == (
+        REPO / "tvbench.toml").read_bytes()
     for needed in ("tvbench/tvbench.toml", "tvbench/data/languages.json",
                    "tvbench/scorers/comet_worker.py", "tvbench/report/templates/",
                    "tvbench_tasks/textvqa.py", "tvbench_tasks/samples/textvqa/validation.parquet",
