@@ -1,41 +1,8 @@
 """ALM-Bench (``MBZUAI/ALM-Bench``, test): culturally diverse VQA in 100 languages.
 
-Two protocols, chosen by the ``protocol`` option (named in every signature):
-
-``paper`` (default) — TowerVision's, from the authors' lmms-eval fork (deep-spin/lmms-eval,
-commits ``a62ad3a`` template / ``06624c7`` utils): MCQ items only
-(``Question_Type == "Multiple Choice Questions"``); the prompt is the fork's pre-prompt, a
-space, the translated question, then the options one per line; greedy, 1024 new tokens.
-The generation is stripped (lmms-eval's ``process_results``), its first ``"\\nFinal
-Answer:"`` line extracted, and compared exactly with the answer text (the part of
-``Translated_Answer`` before its localised "(Options: …)" suffix, stripped of ``" .。"``).
-
-* Options are rendered as ``a62ad3a`` does — joined by newlines — not as the Python list
-  repr of ``06624c7`` (``['a', 'b']``): that repr came from ``split_answer_options``
-  starting to return a list while ``doc_to_text`` kept its f-string, leaks quotes and
-  brackets into the prompt, and contradicts the one-option-per-line layout of every other
-  version of the fork.
-* The splitter knows every "Options" label of the fork's regexes, ASCII and full-width
-  parentheses and colons. ``option_labels = "any"`` (the default) also accepts a label the
-  fork never met (about 77 of the 100 languages); it gives the fork's answer wherever the
-  fork's labels match. ``"fork"`` makes such items per-item errors, as they would have been
-  in the fork (it crashed). An answer that cannot be split is always a per-item error.
-
-``official`` — all four question types with the generation prompts of
-``mbzuai-oryx/ALM-Bench`` ``Evaluation/scripts/qwen2hf.py`` (2048 new tokens) and the
-GPT-4o-style judge prompts of ``Evaluation/GPTScoring.py``; the judge's 0–10 answer is
-reported as score/10×100. Without a ``[judge]`` the items are "not scored": no other metric
-stands in. Deviations: the judge decodes greedily and sees the plain generation (qwen2hf.py
-passed a one-element list, so GPT-4o saw ``['…']``); an API error is an item error, not 0.
-
-Languages: 101 candidates, reconstructed from public sources and checked against the
-benchmark's official per-script and per-family counts (sources in ``languages.json``).
-**Exactly one of Hausa (ha), Maltese (mt), Somali (so) is not in the dataset** (the official
-counts are one short of the candidate list); which one is unknown until the ``Language``
-column is read. The paper's "ALM-Bench (multi)" is the mean over the 23 languages of
-``PAPER_MULTI_LANGUAGES`` (``--languages`` with those codes).
-Resource level, script and family come from ``tvbench/data/languages.json``; ``breakdown``
-reports per-group means of the per-language scores.
+Protocol ``paper`` (default, the TowerVision fork): MCQ items, exact match of the "Final
+Answer:" line; ``official``: all four question types, scored by an LLM judge.
+Protocol notes and sources: BENCHMARKS.md#alm-bench
 """
 
 from __future__ import annotations

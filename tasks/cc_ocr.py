@@ -1,38 +1,8 @@
 """CC-OCR: multilingual OCR (the TowerVision protocol), and optionally all four official tracks.
 
-Data: ``wulipc/CC-OCR``, configs ``multi_scene_ocr``, ``multi_lan_ocr``, ``doc_parsing``,
-``kie`` (split ``test``); rows carry ``index``, ``image`` (a base64 string), ``image_name``,
-``question``, ``answer``, ``split`` (the subset, e.g. ``German``, ``IC15``, ``doc_scan_eng``)
-and ``l2-category``. Scoring reimplements the official evaluator (CC-OCR @ ``fb6187eb``):
-:mod:`tvbench.metrics.ocr_f1`, :mod:`~tvbench.metrics.kie`, :mod:`~tvbench.metrics.doc_parsing`
-and the roll-up in :mod:`~tvbench.metrics.cc_ocr_summary`.
-
-Options (both recorded in every signature):
-
-* ``tracks`` — ``multi_lan_ocr`` (default; the TowerVision paper scores only this track), one
-  other track, or ``all``. The paper uses 7 of the 10 languages, :data:`PAPER_LANGUAGES`:
-  ``--languages de,fr,it,ru,es,ko,pt``; without ``--languages`` all ten are scored.
-* ``prompt`` — ``towervision`` (default): the TowerVision authors' fork (deep-spin/lmms-eval
-  @ ``1b6b667``, ``cc-ocr-multi-lan-*.yaml``) appends "\\nAnswer by providing the text in the
-  image directly." to German questions and "\\nAnswer by providing the text directly." to the
-  others; tvbench applies the latter to ar/ja/vi too, which the fork never ran. Other tracks get
-  the question verbatim. ``official``: every question verbatim (official CC-OCR code,
-  lmms-eval 0.7.3, VLMEvalKit). The default reproduces the paper's numbers.
-
-Generation: greedy, 1024 new tokens (the fork; lmms-eval 0.7.3 uses 4096).
-
-Languages: multi-lan rows map ``split`` to a code (German → de …). Other tracks: a subset
-whose name marks Chinese (``zh_*``, ``*_chn``) is ``zh``, everything else ``en``. The subset
-name is the only language signal; some KIE subsets (EPHOIE_SCUT, and probably COLD_*) hold
-Chinese documents yet are labelled ``en`` by this rule.
-
-Scores: OCR tracks report macro F1 (headline: the official per-subset ``macro_f1_score``, and
-per multi-lan language that is exactly the subset's number) and micro F1 (pooled counts). KIE
-reports field F1 (headline: the README's KIE table and leaderboard use ``f1_score``) and nTED
-``acc`` (what VLMEvalKit's combined total uses). Doc parsing reports the mean item score. With
-``tracks=all`` the headline is the pooled mean of every item's own score, a tvbench summary; the
-official per-subset tables, track scores (mean over subsets) and the four-track Total are in
-:meth:`CCOCR.breakdown`. Items whose generation failed are excluded and counted there.
+Options ``tracks`` (default ``multi_lan_ocr``, the paper's) and ``prompt`` (default
+``towervision``); scoring reimplements the official evaluator (CC-OCR @ ``fb6187eb``).
+Protocol notes and sources: BENCHMARKS.md#cc-ocr
 """
 
 from __future__ import annotations

@@ -1,32 +1,8 @@
 """CoMMuTE: does the image steer the translation of an ambiguous English sentence?
 
-Data: HF ``Unbabel/commute_multimodal_mt`` (gated), one split per target language (de, fr,
-ru, zh, ar, cs as in the TowerVision fork's ``commute-all-contrastive`` group; es is read
-only when asked for with ``--languages es``). Each row holds an ambiguous English
-``source``, an ``image`` that picks one sense, and the ``correct_translation`` /
-``incorrect_translation`` for that image. One row is one item with BOTH candidates, so the
-pair can never be mismatched; ids are ``<lang>-<row>-<image_name>``.
-
-Variants (option ``variant``):
-
-* ``contrastive`` (default, a log-likelihood task): the image, then "Translate the following
-  source text from English to <Lang>:\\n{source}" as the user turn, each candidate scored as
-  the assistant reply: log p(translation | image, instruction + source), summed over the
-  candidate's tokens (``normalise = "mean"``: per token). An item is right when the correct
-  candidate scores strictly higher (ties are wrong), which is the official rule (lower
-  perplexity wins). This is the fork's mature fix (doc_to_target = the candidate,
-  deep-spin/lmms-eval utils @29d0f33) with the tip's instruction wording (the @cebf56f yaml
-  also reworded it to "...Only generate the translation...\nEnglish: {source}\n\n<Lang>: ",
-  which is not used here). The buggy 3be37df version (= tip 1b6b667) differs: it appends
-  the candidate to the *user* prompt and scores the literal target string "answer"; it
-  compares mean losses (``normalise = "mean"`` is the closest setting) of the two halves
-  of a duplicated dataset by position, which mispairs under multi-process runs; and its
-  loss span also covers the chat template's end-of-turn tokens. None of that is
-  reproduced.
-* ``generative``: "Translate the following text from English to <Lang> by taking into
-  account the image to resolve any ambiguities.\\nEnglish: {source}\\n<Lang>: " (greedy,
-  128 tokens), the output scored by COMET against each candidate; pairwise accuracy =
-  mean(score_correct > score_incorrect), plus both average scores (fork e7ba1fa).
+``contrastive`` (default): log-likelihood of the correct vs the incorrect translation;
+``generative``: COMET of a greedy translation against both.
+Protocol notes and sources: BENCHMARKS.md#commute
 """
 
 from __future__ import annotations

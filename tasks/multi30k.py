@@ -1,21 +1,8 @@
 """Multi30K (WMT16 multimodal MT, test2016 Flickr): caption translation en→de, en→fr, en→cs.
 
-Protocol of the TowerVision authors' lmms-eval fork (deep-spin/lmms-eval ``multi30k-*.yaml``
-@1b6b667): HF ``romrawinjp/multi30k`` split ``test`` (= test2016 Flickr, 1,000 rows); the
-image first, then "Translate the following source text from English to {German|French|
-Czech}:\\n{source}"; greedy, 128 new tokens; no output post-processing. Each row gives one
-item per direction, and a direction is a "language" of the task (``Sample.lang`` = target
-language), so the per-language breakdown is the per-direction table.
-
-Metrics: XCOMET-XL (mean of segment scores ×100, as the paper's Table 2) computed after
-generation by the COMET scorer; corpus BLEU and chrF from sacrebleu (13a tokenisation for
-de/fr/cs) as secondary metrics, over the items without errors (not in the paper; for
-comparison with WMT-style tables). Without COMET the primary metric is "not scored" and
-BLEU/chrF are still reported.
-
-test2017/test2018 are not on the hub (the dataset has train/validation/test only): point
-``--data multi30k=PATH`` at a local copy in the same schema (en, de, fr, cs, image) and set
-``test_set``. test2017 has no Czech references, so it runs en→de and en→fr only.
+The TowerVision fork's prompt, greedy, 128 new tokens; XCOMET-XL ×100 is the headline, BLEU
+and chrF (sacrebleu) are secondary.
+Protocol notes and sources: BENCHMARKS.md#multi30k
 """
 
 from __future__ import annotations

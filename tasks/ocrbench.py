@@ -1,16 +1,8 @@
 """OCRBench (v1): 1000 OCR questions in ten types, scored by a substring hit.
 
-Protocol of lmms-eval 0.7.3 ``ocrbench`` (which the TowerVision fork inherits): the prompt is
-``question.strip()`` with no suffix, greedy decoding, 128 new tokens; scoring is
-:func:`tvbench.metrics.ocrbench.ocrbench_hit` (HME100k: spaces removed; otherwise full-width
-fold, lower-case, substring). The headline is the hit rate ×100, which on the full set equals
-the paper's "Final Score / 10"; ``final_score`` is the raw sum of hits (out of 1000) and
-:meth:`OCRBench.breakdown` gives the official per-type report.
-
-Every item is English: the benchmark's 1000 questions and answers contain no CJK text (checked
-on the upstream ``OCRBench.json``; three answers carry accented Latin letters, e.g. one French
-watermark in ESTVQA). The HF rows have no id column, so an item's id is its row number in the
-pinned revision.
+lmms-eval 0.7.3's ``ocrbench`` protocol; the headline is the hit rate ×100 (the paper's
+"Final Score / 10"), with the official per-type report in the breakdown.
+Protocol notes and sources: BENCHMARKS.md#ocrbench
 """
 
 from __future__ import annotations

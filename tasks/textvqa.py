@@ -1,11 +1,8 @@
 """TextVQA (validation): questions about text in natural images, scored by VQA accuracy.
 
-Protocol of lmms-eval's ``textvqa_val`` (the harness behind the TowerVision numbers):
-``question.capitalize()`` — which also lower-cases the rest of the question — then
-"Answer the question using a single word or phrase."; OCR tokens off; the EvalAI answer
-normaliser with its upstream quirks; accuracy = mean over the ten leave-one-out subsets of
-``min(1, matches / 3)``. The ``normaliser = "evalai-clean"`` option fixes the quirks and is
-named as such in the signature.
+lmms-eval's ``textvqa_val`` prompt and the EvalAI answer normaliser with its upstream quirks
+(``normaliser = "evalai-clean"`` fixes them).
+Protocol notes and sources: BENCHMARKS.md#textvqa
 """
 
 from __future__ import annotations

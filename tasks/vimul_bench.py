@@ -1,33 +1,8 @@
 """ViMUL-Bench (``MBZUAI/ViMUL-Bench``): culturally diverse video QA in 14 languages.
 
-**Provisional schema.** The dataset's record schema, language strings, prompts and judge
-prompt are NOT public (datasets_languages.md §2; no evaluation code exists in
-mbzuai-oryx/ViMUL, lmms-eval, VLMEvalKit or the TowerVision fork). Until the real
-``MBZUAI/ViMUL-Bench`` is checked, tvbench reads records in this schema of its own, modelled
-on ALM-Bench (same group, same field style); the loader stops with a message naming every
-missing field if the data differs:
-
-* ``ID`` (string): unique item id.
-* ``Language`` (string): English name ("Arabic", "Chinese", ...), resolved to BCP-47.
-* ``Category`` (string, optional): one of the 15 categories (8 cultural, 7 generic).
-* ``Question_Type`` (string): ``Multiple Choice Questions`` | ``Short Question`` |
-  ``Long Question`` (ALM-Bench's spellings).
-* ``Question`` (string): the question in the item's language.
-* ``Options`` (sequence of strings): MCQ options in order (lettered A, B, ...); empty else.
-* ``Answer`` (string): the correct option's text (MCQ) or the reference answer.
-* ``English_Question``, ``English_Answer`` (string, optional): GPT-4o translations.
-* ``Duration`` (string, optional): ``short`` | ``medium`` | ``long``.
-* ``video`` (``datasets.Video`` or string): the clip's bytes, or a path beside the table.
-
-Protocol (TowerVision paper §3.3: "averages across multiple-choice accuracy and open-ended
-responses, … judged using GPT-4o … with the same evaluation prompt as Shafique et al.
-(2025)"): 32 uniformly sampled frames (TowerVideo's input); MCQ prompts list lettered
-options and ask for the letter, scored by :func:`tvbench.metrics.vimul.match_option`;
-short/long answers are scored 0–10 by the LLM judge with ALM-Bench's short/long judge
-prompts (the closest published prompts of the same group — the ViMUL prompt itself is
-unknown) and normalised to 0–1. ``accuracy`` (the headline) is, per language, the mean over
-question types of each type's mean; without a judge it is "not scored" — it never silently
-becomes MCQ-only — and ``mcq_accuracy`` is reported on its own.
+A provisional record schema (the real one is not public); MCQ scored by option match,
+short/long answers by an LLM judge, 32 frames per video.
+Protocol notes, the schema and sources: BENCHMARKS.md#vimul-bench
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 FAMILIES = ("towervision", "qwen2_5_vl", "gemma3", "aya_vision")
+#: Runs in the COMET interpreter and writes a tiny random-weight COMET checkpoint.
+COMET_TINY_BUILDER = Path(__file__).parent / "scorers" / "comet_tiny.py"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -97,10 +99,18 @@ def comet_py() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_comet(comet_py: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny random COMET checkpoint built offline by comet_tiny.py (~5 s, once)."""
-    from tvbench.scorers.comet import build_tiny_checkpoint
+    """A tiny random COMET checkpoint built offline by scorers/comet_tiny.py (~5 s, once)."""
+    import subprocess
 
-    return build_tiny_checkpoint(comet_py, tmp_path_factory.mktemp("comet") / "tiny")
+    from tvbench.scorers.comet import _LEAKY_ENV
+
+    out = tmp_path_factory.mktemp("comet") / "tiny"
+    env = {k: v for k, v in os.environ.items() if k not in _LEAKY_ENV}
+    env["HF_HUB_OFFLINE"] = "1"
+    proc = subprocess.run([str(comet_py), str(COMET_TINY_BUILDER), str(out)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, f"building a tiny COMET checkpoint failed: {proc.stderr[-2000:]}"
+    return out
 
 
 @pytest.fixture(scope="session")

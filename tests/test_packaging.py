@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,12 +13,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+#: Build outputs and environments at the top of a checkout; they never go into a wheel.
+_NOT_SOURCE = {".git", "build", "dist", "runs", ".gl", ".whl"}
+
+
+def _source_copy(dest: Path) -> Path:
+    """The checkout without build outputs: an in-tree build reuses a stale ``build/lib``, which
+    can put a deleted module or an old tvbench.toml into the wheel."""
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder) == REPO
+        return {n for n in names if n == "__pycache__" or n.endswith(".egg-info")
+                or (top and (n in _NOT_SOURCE or n.startswith(".venv")))}
+
+    shutil.copytree(REPO, dest, ignore=ignore, symlinks=True)
+    return dest
+
+
 def test_wheel_runs_the_builtin_tasks_from_another_folder(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)],
-                   check=True, capture_output=True)
+                    "--no-build-isolation", "-w", str(tmp_path / "dist"),
+                    str(_source_copy(tmp_path / "src"))], check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("tvbench-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
+    # the wheel's tvbench.toml is the repository's, byte for byte (no second copy to drift)
+    assert zipfile.ZipFile(wheel).read("tvbench/tvbench.toml") == (
+        REPO / "tvbench.toml").read_bytes()
     for needed in ("tvbench/tvbench.toml", "tvbench/data/languages.json",
                    "tvbench/scorers/comet_worker.py", "tvbench/report/templates/",
                    "tvbench_tasks/textvqa.py", "tvbench_tasks/samples/textvqa/validation.parquet",

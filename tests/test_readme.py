@@ -63,3 +63,30 @@ def test_adding_a_model_family_fits_on_one_screen_and_names_real_fields() -> Non
     assert {c.func.id for c in calls} == set(fields)
     for call in calls:
         assert {k.arg for k in call.keywords} <= fields[call.func.id], call.func.id
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's heading anchors: lower-case, punctuation dropped, spaces become hyphens."""
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+            for h in re.findall(r"^#{1,6} (.+)$", markdown, re.M)}
+
+
+def test_task_modules_link_their_protocol_notes() -> None:
+    """Protocol notes live in BENCHMARKS.md § Protocols; each task module keeps a short
+    summary and a link to its own subsection (an anchor that exists)."""
+    import ast
+
+    anchors = _anchors((REPO / "BENCHMARKS.md").read_text())
+    assert "protocols" in anchors
+    linked = set()
+    for path in sorted((REPO / "tasks").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        if not any(isinstance(n, ast.ClassDef) and any(ast.unparse(b) == "Task" for b in n.bases)
+                   for n in tree.body):
+            continue  # helper modules (comet_scoring) are not tasks
+        doc = ast.get_docstring(tree) or ""
+        links = re.findall(r"BENCHMARKS\.md#([\w-]+)", doc)
+        assert len(links) == 1 and links[0] in anchors, f"{path.name}: {links}"
+        assert len(doc.splitlines()) <= 6, f"{path.name}: the notes belong in BENCHMARKS.md"
+        linked.add(links[0])
+    assert len(linked) == 7  # one subsection per built-in task

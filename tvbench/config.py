@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,14 +55,121 @@ class Config:
     comet: Mapping[str, Any] = field(default_factory=dict)
     judge: Mapping[str, Any] = field(default_factory=dict)
     gate: Mapping[str, Any] = field(default_factory=dict)
+    #: The TOML source, so checks made later (task options, at plan time) can name the line.
+    text: str = field(default="", repr=False, compare=False)
+
+    def error(self, keys: Sequence[str], message: str) -> ConfigError:
+        """An error about the dotted key ``keys`` of this file, with its line when found."""
+        return _located(self.path, self.text, keys, message)
 
 
-_TOP = {"run", "models", "tasks", "task_paths", "comet", "judge", "gate"}
-_COMET = {"python": str, "model": str, "batch_size": int, "gpus": int, "timeout": (int, float)}
-_JUDGE = {"model": str, "max_retries": int, "cache": str}
-_GATE = {"max_drop": (int, float), "min_score": (int, float), "per_language": bool,
-         "allow_errors": bool, "tasks": dict}
-_GATE_TASK = {"max_drop": (int, float), "min_score": (int, float)}
+def _located(path: str, text: str, keys: Sequence[str], message: str) -> ConfigError:
+    return ConfigError(path, ".".join(keys), message, _line_of(text, keys))
+
+
+class Key:
+    """One allowed key of a table: its TOML type(s), the item type of a list, and a rule.
+
+    ``rule`` returns None for a good value, else what is wrong with it (a sentence fragment).
+    """
+
+    def __init__(self, kinds: type | tuple[type, ...], *, items: type | None = None,
+                 rule: Callable[[Any], str | None] | None = None) -> None:
+        self.kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        self.items, self.rule = items, rule
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` for this key, or None."""
+        # bool is an int subclass, so ``true`` must not pass for an int key
+        if not isinstance(value, self.kinds) or (isinstance(value, bool)
+                                                 and bool not in self.kinds):
+            want = " or ".join(k.__name__ for k in self.kinds)
+            return f"expected {want}, got {value!r}"
+        if self.items is not None and not all(isinstance(x, self.items) for x in value):
+            return f"expected a list of {self.items.__name__}, got {value!r}"
+        return self.rule(value) if self.rule is not None else None
+
+
+def _at_least(low: int) -> Callable[[Any], str | None]:
+    return lambda v: None if v >= low else f"must be at least {low}, got {v!r}"
+
+
+def _positive(v: float) -> str | None:
+    return None if v > 0 else f"must be greater than 0, got {v!r}"
+
+
+def _fraction(v: float) -> str | None:
+    return None if 0 < v <= 1 else f"must be in (0, 1], got {v!r}"
+
+
+def _one_of(kind: str, choices: Sequence[str]) -> Callable[[Any], str | None]:
+    return lambda v: None if v in choices else str(unknown_name_error(kind, v, choices))
+
+
+def _data_mode(v: str) -> str | None:
+    return None if v in ("samples", "hub") else f"expected 'samples' or 'hub', got {v!r}"
+
+
+def _http_url(v: str) -> str | None:
+    return None if v.startswith(("http://", "https://")) else (
+        f"expected an http:// or https:// URL, got {v!r}")
+
+
+_STR, _BOOL, _TABLE = Key(str), Key(bool), Key(dict)
+_STRINGS = Key(list, items=str)
+_NUMBER = Key((int, float))
+
+_TOP = {"run": _TABLE, "models": _TABLE, "tasks": _TABLE, "task_paths": _STRINGS,
+        "comet": _TABLE, "judge": _TABLE, "gate": _TABLE}
+_RUN = {
+    "models": _STRINGS,
+    "tasks": _STRINGS,
+    "data": Key(str, rule=_data_mode),
+    "batch_size": Key(int, rule=_at_least(1)),
+    "output": _STR,
+    "device": _STR,
+    "dtype": _STR,
+    "limit": Key(int, rule=_at_least(1)),
+    "languages": _STRINGS,
+    "check_parity": Key(int, rule=_at_least(0)),
+}
+#: Every key a ``[models.NAME]`` entry may set: each ModelEntry field but ``name``.
+MODEL_KEYS: dict[str, Key] = {
+    "backend": Key(str, rule=_one_of("backend", BACKENDS)),
+    "family": _STR,
+    "path": _STR,
+    "revision": _STR,
+    "tiny": _BOOL,
+    "seen_languages": _STRINGS,
+    "dtype": _STR,  # backend-specific spellings (vLLM's "half"), so not a fixed list here
+    "device_map": _STR,
+    "attn_implementation": _STR,
+    "trust_remote_code": _BOOL,
+    "max_frames": Key(int, rule=_at_least(1)),
+    "max_new_tokens": Key(int, rule=_at_least(1)),
+    "processor_kwargs": _TABLE,
+    # OpenAI-compatible HTTP backend
+    "base_url": Key(str, rule=_http_url),
+    "model": _STR,
+    "api_key_env": _STR,
+    "concurrency": Key(int, rule=_at_least(1)),
+    "timeout": Key((int, float), rule=_positive),
+    "max_retries": Key(int, rule=_at_least(0)),
+    # vLLM backend
+    "tensor_parallel_size": Key(int, rule=_at_least(1)),
+    "gpu_memory_utilization": Key((int, float), rule=_fraction),
+}
+#: ``[tasks.NAME]``: ``data`` is checked here; the other keys are the task's options, checked
+#: against the options it declares when a run is planned (``tvbench.runs.plan``).
+_TASK_DATA = _STR
+#: [comet] and [judge] value ranges are checked where they are used: a scorer that cannot be
+#: set up is a "not scored" note, not a failed run.
+_COMET = {"python": _STR, "model": _STR, "batch_size": Key(int), "gpus": Key(int),
+          "timeout": _NUMBER}
+_JUDGE = {"model": _STR, "max_retries": Key(int), "cache": _STR}
+_GATE = {"max_drop": _NUMBER, "min_score": _NUMBER, "per_language": _BOOL,
+         "allow_errors": _BOOL, "tasks": _TABLE}
+_GATE_TASK = {"max_drop": _NUMBER, "min_score": _NUMBER}
 
 
 def _line_of(text: str, keys: Sequence[str]) -> int | None:
@@ -90,41 +197,33 @@ class _Checker:
         self.path, self.text = path, text
 
     def error(self, keys: Sequence[str], message: str) -> ConfigError:
-        return ConfigError(self.path, ".".join(keys), message, _line_of(self.text, keys))
+        return _located(self.path, self.text, keys, message)
 
-    def table(self, value: Any, keys: Sequence[str], allowed: Mapping[str, Any] | set[str]
+    def table(self, value: Any, keys: Sequence[str], allowed: Mapping[str, Key]
               ) -> dict[str, Any]:
+        """A table whose keys are fixed: each must be allowed and its value pass its Key."""
         if not isinstance(value, dict):
-            raise self.error(keys, f"expected a table, got {type(value).__name__}")
+            raise self.error(keys, f"expected a table, got {value!r}")
         for k, v in value.items():
             if k not in allowed:
                 raise self.error([*keys, k], str(unknown_name_error("key", k, allowed)))
-            want = allowed[k] if isinstance(allowed, Mapping) else None
-            if want is None:
-                continue
-            kinds = want if isinstance(want, tuple) else (want,)
-            if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
-                raise self.error([*keys, k], f"expected {_type_name(want)}, got {v!r}")
+            problem = allowed[k].problem(v)
+            if problem is not None:
+                raise self.error([*keys, k], problem)
         return value
 
-
-def _type_name(t: Any) -> str:
-    if isinstance(t, tuple):
-        return " or ".join(x.__name__ for x in t)
-    return str(getattr(t, "__name__", t))
-
-
-_RUN_TYPES: dict[str, Any] = {"models": list, "tasks": list, "data": str, "batch_size": int,
-                              "output": str, "device": str,
-                              "dtype": str, "limit": int, "languages": list,
-                              "check_parity": int}
-_MODEL_TYPES: dict[str, Any] = {f.name: None for f in fields(ModelEntry) if f.name != "name"}
-_MODEL_TYPES.update({"backend": str, "family": str, "path": str, "revision": str, "tiny": bool,
-                     "seen_languages": list, "dtype": str, "trust_remote_code": bool,
-                     "max_frames": int, "max_new_tokens": int, "processor_kwargs": dict,
-                     "base_url": str,
-                     "model": str, "api_key_env": str, "concurrency": int,
-                     "tensor_parallel_size": int})
+    def named_tables(self, value: Any, keys: Sequence[str], what: str
+                     ) -> dict[str, dict[str, Any]]:
+        """A table keyed by user-chosen names (models, tasks): every value is a table."""
+        if not isinstance(value, dict):
+            raise self.error(keys, f"expected a table of {what}, got {value!r}")
+        for name, body in value.items():
+            if not name.strip():
+                raise self.error([*keys, name], f"a {what} name must not be empty")
+            if not isinstance(body, dict):
+                raise self.error([*keys, name], f"expected a table ([{'.'.join(keys)}.{name}]), "
+                                 f"got {body!r}")
+        return value
 
 
 def parse(text: str, path: str = "tvbench.toml") -> Config:
@@ -136,43 +235,26 @@ def parse(text: str, path: str = "tvbench.toml") -> Config:
         raise ConfigError(path, "(syntax)", str(exc), int(m.group(1)) if m else None) from exc
     c = _Checker(path, text)
     c.table(raw, [], _TOP)
-    run = c.table(raw.get("run", {}), ["run"], _RUN_TYPES)
-    if run.get("data", "samples") not in ("samples", "hub"):
-        raise c.error(["run", "data"], f"expected 'samples' or 'hub', got {run['data']!r}")
+    run = c.table(raw.get("run", {}), ["run"], _RUN)
     defaults = RunDefaults(**{k: tuple(v) if isinstance(v, list) else v for k, v in run.items()})
     models = {}
-    for name, body in c.table(raw.get("models", {}), ["models"], _AnyKeys()).items():
-        body = c.table(body, ["models", name], _MODEL_TYPES)
-        if body.get("backend", "hf") not in BACKENDS:
-            raise c.error(["models", name, "backend"],
-                          str(unknown_name_error("backend", body["backend"], BACKENDS)))
+    for name, body in c.named_tables(raw.get("models", {}), ["models"], "model").items():
+        body = c.table(body, ["models", name], MODEL_KEYS)
         if "seen_languages" in body:
             body = {**body, "seen_languages": tuple(body["seen_languages"])}
         models[name] = ModelEntry(name=name, **body)
-    tasks = {}
-    for name, body in c.table(raw.get("tasks", {}), ["tasks"], _AnyKeys()).items():
-        tasks[name] = c.table(body, ["tasks", name], _AnyKeys())
-    paths = raw.get("task_paths", [])
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        raise c.error(["task_paths"], "expected a list of folder paths")
+    tasks = c.named_tables(raw.get("tasks", {}), ["tasks"], "task")
+    for name, body in tasks.items():
+        if "data" in body and (problem := _TASK_DATA.problem(body["data"])) is not None:
+            raise c.error(["tasks", name, "data"], problem)
     base = Path(path).parent
     gate = c.table(raw.get("gate", {}), ["gate"], _GATE)
-    for tname, body in gate.get("tasks", {}).items():
+    for tname, body in c.named_tables(gate.get("tasks", {}), ["gate", "tasks"], "task").items():
         c.table(body, ["gate", "tasks", tname], _GATE_TASK)
     return Config(path=path, run=defaults, models=models, tasks=tasks,
-                  task_paths=tuple(base / p for p in paths),
+                  task_paths=tuple(base / p for p in raw.get("task_paths", [])),
                   comet=c.table(raw.get("comet", {}), ["comet"], _COMET),
-                  judge=c.table(raw.get("judge", {}), ["judge"], _JUDGE), gate=gate)
-
-
-class _AnyKeys(dict):  # type: ignore[type-arg]
-    """An 'allowed keys' mapping that allows every key (tables keyed by user names)."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __getitem__(self, key: Any) -> Any:
-        return None
+                  judge=c.table(raw.get("judge", {}), ["judge"], _JUDGE), gate=gate, text=text)
 
 
 def load(path: str | Path | None = None) -> Config:

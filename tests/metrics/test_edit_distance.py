@@ -1,12 +1,26 @@
-"""The uncapped Levenshtein distance: known values, the reference DP, and nltk."""
+"""The uncapped Levenshtein distance: known values, a reference DP, and nltk."""
 
 from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tvbench.metrics.edit_distance import levenshtein, levenshtein_table
+from tvbench.metrics.edit_distance import levenshtein
+
+
+def levenshtein_table(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """The textbook dynamic programme: slow, independent of rapidfuzz, the reference here."""
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
+        prev = cur
+    return prev[-1]
+
 
 # (a, b, distance) — hand-computed unit-cost edit distances
 TABLE = [
@@ -48,7 +62,7 @@ def test_equals_nltk_on_token_lists(a: list[str], b: list[str]) -> None:
 
 
 def test_crosses_word_boundaries_exactly() -> None:
-    """Patterns longer than 64 items (several machine words) against the reference DP."""
+    """Patterns longer than 64 items (rapidfuzz's multi-word path) against the reference DP."""
     import random
 
     rng = random.Random(3)
@@ -66,3 +80,27 @@ def test_nltk_cap_is_real_and_ours_has_none() -> None:
         with pytest.raises(ValueError):
             nltk_distance.edit_distance(text, text)
     assert levenshtein(text, text) == 0
+
+
+class _Colliding(str):
+    """A multi-character token whose hash equals the code point of "a"."""
+
+    def __hash__(self) -> int:
+        return ord("a")
+
+
+def test_tokens_are_compared_by_value_not_by_hash() -> None:
+    """rapidfuzz compares list items by hash (and "a" by its code point), so a collision
+    would count two different tokens as equal; levenshtein re-spells tokens first."""
+    from rapidfuzz.distance import Levenshtein
+
+    token = _Colliding("<td>")
+    assert Levenshtein.distance([token], ["a"]) == 0  # the library alone: a false match
+    assert levenshtein([token], ["a"]) == 1
+    assert levenshtein([token, "a"], [token, "a"]) == 0  # equal tokens still match
+
+
+def test_mixed_token_types() -> None:
+    """A string and a list compare item by item (the string's characters are the items)."""
+    assert levenshtein("ab", ["a", "b"]) == 0
+    assert levenshtein(["a", 1], ["a", "1"]) == 1

@@ -132,6 +132,33 @@ def test_parse_prediction(text: str, expected: Any) -> None:
     assert parse_prediction(text) == expected
 
 
+# (pred, gt, TED(pred, gt), TED(empty, gt), acc) — hand-computed with the Donut costs of the
+# official kie_evaluator.py: a node costs 1 to insert or remove, a leaf its length; a leaf
+# renamed to a leaf costs their Levenshtein distance, a leaf to a non-leaf 1 + the leaf's
+# length, two non-leaves 0 or 1.
+HAND = [
+    pytest.param({"a": "xz"}, {"a": "xy"}, 1, 3, 1 - 1 / 3, id="hand:leaf-one-char"),
+    pytest.param({"b": "xy"}, {"a": "xy"}, 1, 3, 1 - 1 / 3, id="hand:key-renamed"),
+    pytest.param({"a": ["y", "x"]}, {"a": ["x", "y"]}, 2, 3, 1 - 2 / 3,
+                 id="hand:swapped-leaves=2-renames"),
+    pytest.param({"n": "ab"}, {"m": [{"n": "ab"}]}, 2, 5, 1 - 2 / 5,
+                 id="hand:inner-nodes-removed-children-kept"),
+    pytest.param({"a": {"xy": "q"}}, {"a": "xy"}, 4, 3, 0.0,
+                 id="hand:distance-above-gt-size-clamps-to-0"),
+]
+
+
+@pytest.mark.parametrize("pred,gt,ted,ted_empty,acc", HAND)
+def test_nted_by_hand(pred: dict, gt: dict, ted: int, ted_empty: int, acc: float) -> None:
+    """The costs of the official ``insert_and_remove_cost``/``update_cost`` reach zss."""
+    from tvbench.metrics.kie import _ted, _tree
+
+    gt_tree = _tree(normalize_dict(gt))
+    assert _ted(_tree(normalize_dict(pred)), gt_tree) == ted
+    assert _ted(_tree(normalize_dict({})), gt_tree) == ted_empty
+    assert nted_accuracy(pred, gt) == acc
+
+
 def test_empty_gt_scores_zero_acc() -> None:
     """official cal_acc({}, {}) → 0 (nan clamped by max), cc_ocr.md §6.2 helpers."""
     assert nted_accuracy({}, {}) == 0.0

@@ -13,13 +13,21 @@ from tvbench.metrics.ocr_f1 import (
     MICRO_F1,
     OcrItem,
     macro_f1,
-    macro_stats,
     micro_f1,
-    micro_stats,
     score_item,
     token_config,
     tokenize,
 )
+
+
+def _macro_stats(items: list[OcrItem]) -> list[list[float]]:
+    """The per-item statistics the CC-OCR task feeds MACRO_F1: ``[f1_i, 1]``."""
+    return [[i.f1, 1.0] for i in items]
+
+
+def _micro_stats(items: list[OcrItem]) -> list[list[float]]:
+    """The per-item statistics the CC-OCR task feeds MICRO_F1: ``[right, n_gt, n_pred]``."""
+    return [[float(i.right), float(i.n_gt), float(i.n_pred)] for i in items]
 
 # Source of every row: the official OcrEvaluator(group)(preds, gts, dataset=subset) at
 # AlibabaResearch/AdvancedLiterateMachinery@fb6187eb, values as listed in
@@ -81,9 +89,9 @@ def test_aggregations_give_the_official_subset_values(track: str, subset: str,
                                                       micro: float) -> None:
     cfg = token_config(track, subset)
     items = [score_item(pred, gt, cfg) for gt, pred in pairs]
-    assert aggregate.score(MACRO_F1, [macro_stats(i) for i in items]) == pytest.approx(
+    assert aggregate.score(MACRO_F1, _macro_stats(items)) == pytest.approx(
         macro, abs=1e-15)
-    assert aggregate.score(MICRO_F1, [micro_stats(i) for i in items]) == micro
+    assert aggregate.score(MICRO_F1, _micro_stats(items)) == micro
 
 
 def test_missing_prediction_scores_like_empty() -> None:
@@ -134,13 +142,13 @@ def test_epsilon_edge_cases() -> None:
 
 def test_micro_f1_bootstraps_from_count_vectors() -> None:
     items = [OcrItem(3, 4, 5), OcrItem(1, 1, 1), OcrItem(0, 2, 3), OcrItem(2, 2, 2)]
-    stats = [micro_stats(i) for i in items]
+    stats = _micro_stats(items)
     point = aggregate.score(MICRO_F1, stats)
     assert point == micro_f1(items)
     lo, hi = bootstrap.ci95(MICRO_F1, stats)  # type: ignore[misc]
     assert 0.0 <= lo <= point <= hi <= 1.0
     # a micro F1 is not the mean of item F1s: the two aggregations must disagree here
-    assert point != pytest.approx(aggregate.score(MACRO_F1, [macro_stats(i) for i in items]))
+    assert point != pytest.approx(aggregate.score(MACRO_F1, _macro_stats(items)))
 
 
 # ----------------------------------------------------------------- lmms-eval 0.7.3 differential

@@ -11,7 +11,9 @@ from types import ModuleType
 
 import pytest
 
-from tvbench.scorers.comet import TINY_BUILDER, WORKER
+from tvbench.scorers.comet import WORKER
+
+TINY_BUILDER = Path(__file__).with_name("comet_tiny.py")
 
 
 def _load(path: Path) -> ModuleType:

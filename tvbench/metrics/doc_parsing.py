@@ -12,7 +12,7 @@ Per-op clean-up follows the official ``doc_parsing_evaluator.py`` (CC-OCR @ ``fb
   deleted; GT only loses spaces (its newlines stay).
 * ``molecular``: prediction loses newlines, spaces, ``<smiles>`` and ``</smiles>`` (code fences
   stay); GT loses spaces.
-* score = 1 − Levenshtein / max(len(pred), len(gt)), with tvbench's uncapped Levenshtein
+* score = 1 − Levenshtein / max(len(pred), len(gt)), with rapidfuzz's uncapped Levenshtein
   (nltk ≥ 3.10.3 raises above 2000 characters, so the official code crashes on long pages).
 * ``table``: fence, table clean-up and half-width fold, then TEDS (:mod:`tvbench.metrics.teds`).
 

@@ -14,9 +14,10 @@ Reimplements the official ``kie_evaluator.py`` (CC-OCR @ ``fb6187eb``, itself fr
 * ``f1_score`` = TP / (TP + (FP+FN)/2 + 1e-6) over all fields of a subset (micro);
 * ``acc`` = mean over items of max(0, 1 − TED(pred, gt) / TED(∅, gt)), divided by N + 1e-6.
 
-The tree edit distance is tvbench's own Zhang–Shasha and the leaf distance tvbench's uncapped
-Levenshtein (upstream: ``zss`` and ``nltk.edit_distance``, whose 2000-item cap would raise on
-very long leaves). A GT that normalises to an empty tree scores 0 (upstream: nan/inf → 0).
+The tree edit distance is ``zss.distance`` with the official insert/remove/update costs, as
+upstream; the leaf distance is the uncapped Levenshtein of :mod:`tvbench.metrics.edit_distance`
+(upstream: ``nltk.edit_distance``, whose 2000-item cap would raise on very long leaves). A GT
+that normalises to an empty tree scores 0 (upstream: nan/inf → 0).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import numpy as np
 
 from tvbench.metrics.aggregate import Aggregation
 from tvbench.metrics.edit_distance import levenshtein
-from tvbench.metrics.tree_edit import tree_edit_distance
 
 F1_EPS = 1e-6
 ACC_EPS = 1e-6
@@ -151,7 +151,7 @@ class KieItem:
     @property
     def f1(self) -> float:
         """This item alone under the subset formula (the subset F1 pools tp and fp_fn)."""
-        return self.tp / (self.tp + self.fp_fn / 2 + F1_EPS)
+        return float(f1_from_counts(self.tp, self.fp_fn))
 
 
 def field_counts(pred: Any, gt: Any) -> tuple[int, int]:
@@ -201,8 +201,11 @@ def _update(a: _Node, b: _Node) -> int:
 
 
 def _ted(a: _Node, b: _Node) -> float:
-    return tree_edit_distance(a, b, lambda n: n.children, _insert_remove, _insert_remove,
-                              _update)
+    import zss
+
+    return float(zss.distance(a, b, get_children=lambda n: n.children,
+                              insert_cost=_insert_remove, remove_cost=_insert_remove,
+                              update_cost=_update))
 
 
 def nted_accuracy(pred: Any, gt: Any) -> float:
@@ -223,7 +226,8 @@ def score_item(prediction: str, ground_truth: Any) -> KieItem:
     return KieItem(tp, fp_fn, float(nted_accuracy(pred, gt)))
 
 
-def f1_from_counts(tp: float, fp_fn: float) -> float:
+def f1_from_counts(tp: Any, fp_fn: Any) -> Any:
+    """The official ``f1_score`` formula; floats or numpy arrays alike."""
     return tp / (tp + fp_fn / 2 + F1_EPS)
 
 
@@ -238,7 +242,7 @@ def subset_acc(items: Sequence[KieItem]) -> float:
 
 
 def _f1_finalize(s: np.ndarray) -> np.ndarray:
-    return np.asarray(s[..., 0] / (s[..., 0] + s[..., 1] / 2 + F1_EPS), dtype=float)
+    return np.asarray(f1_from_counts(s[..., 0], s[..., 1]), dtype=float)
 
 
 def _acc_finalize(s: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +81,14 @@ def match_count(gt: Sequence[str], pred: Sequence[str]) -> int:
     return sum(min(n, have[tok]) for tok, n in Counter(gt).items())
 
 
+def f1_from_counts(right: Any, n_gt: Any, n_pred: Any) -> Any:
+    """The official F1 with its ``1e-9`` epsilons, from one item's counts (per-sample F1) or
+    pooled counts (``mirco_f1_score``, sic); floats or numpy arrays alike."""
+    recall = right / (n_gt + EPS)
+    precision = right / (n_pred + EPS)
+    return 2 * recall * precision / (recall + precision + EPS)
+
+
 @dataclass(frozen=True)
 class OcrItem:
     """One item's counts and its official per-sample recall, precision and F1."""
@@ -98,8 +107,7 @@ class OcrItem:
 
     @property
     def f1(self) -> float:
-        r, p = self.recall, self.precision
-        return 2 * r * p / (r + p + EPS)
+        return float(f1_from_counts(self.right, self.n_gt, self.n_pred))
 
 
 def score_item(prediction: str, ground_truth: str, config: TokenConfig) -> OcrItem:
@@ -113,16 +121,10 @@ def macro_f1(items: Sequence[OcrItem]) -> float:
     return sum(it.f1 for it in items) / (len(items) + EPS)
 
 
-def micro_f1_from_counts(right: float, n_gt: float, n_pred: float) -> float:
-    """Official ``mirco_f1_score`` (sic) from pooled counts."""
-    recall = right / (n_gt + EPS)
-    precision = right / (n_pred + EPS)
-    return 2 * recall * precision / (recall + precision + EPS)
-
-
 def micro_f1(items: Sequence[OcrItem]) -> float:
-    return micro_f1_from_counts(sum(i.right for i in items), sum(i.n_gt for i in items),
-                                sum(i.n_pred for i in items))
+    """Official ``mirco_f1_score`` (sic): the F1 of the pooled counts."""
+    return float(f1_from_counts(sum(i.right for i in items), sum(i.n_gt for i in items),
+                                sum(i.n_pred for i in items)))
 
 
 def _macro_finalize(s: np.ndarray) -> np.ndarray:
@@ -130,20 +132,10 @@ def _macro_finalize(s: np.ndarray) -> np.ndarray:
 
 
 def _micro_finalize(s: np.ndarray) -> np.ndarray:
-    recall = s[..., 0] / (s[..., 1] + EPS)
-    precision = s[..., 0] / (s[..., 2] + EPS)
-    return np.asarray(2 * recall * precision / (recall + precision + EPS), dtype=float)
+    return np.asarray(f1_from_counts(s[..., 0], s[..., 1], s[..., 2]), dtype=float)
 
 
 #: Macro F1 from ``[f1_i, 1]`` stats: the official mean with its ``N + 1e-9`` denominator.
 MACRO_F1 = Aggregation("macro_f1", 2, _macro_finalize)
 #: Micro F1 from ``[right, n_gt, n_pred]`` stats, so the bootstrap resamples items.
 MICRO_F1 = Aggregation("micro_f1", 3, _micro_finalize)
-
-
-def macro_stats(item: OcrItem) -> list[float]:
-    return [item.f1, 1.0]
-
-
-def micro_stats(item: OcrItem) -> list[float]:
-    return [float(item.right), float(item.n_gt), float(item.n_pred)]

@@ -16,9 +16,9 @@ from tvbench.config import Config
 from tvbench.data.languages import canonical
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
-from tvbench.registry import import_task_folder
+from tvbench.registry import UnknownNameError, import_task_folder
 from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
-from tvbench.tasks.base import Task
+from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
 
 
@@ -65,7 +65,26 @@ def parse_task_options(values: Sequence[str]) -> dict[str, dict[str, Any]]:
 def resolve_tasks(config: Config, names: Sequence[str]) -> list[type[Task]]:
     for folder in config.task_paths:
         import_task_folder(folder)
+    check_task_tables(config)
     return [TASKS.get(n) for n in names]
+
+
+def check_task_tables(config: Config) -> None:
+    """Every ``[tasks.NAME]`` names a known task and sets only options it declares, to one of
+    their allowed values; the error names the file, key and line. Checked for every table,
+    not just this run's tasks, as every other key of the file is."""
+    for name, table in config.tasks.items():
+        try:
+            cls = TASKS.get(name)
+        except UnknownNameError as exc:
+            raise config.error(["tasks", name], str(exc)) from exc
+        for key, value in table.items():
+            if key == "data":  # where to read the task's data, not an option
+                continue
+            try:
+                cls.check_option(key, value)
+            except TaskOptionError as exc:
+                raise config.error(["tasks", name, key], str(exc)) from exc
 
 
 def build_plan(config: Config, *, models: Sequence[str] | None = None,

@@ -24,7 +24,6 @@ from typing import Any
 from tvbench.cache import cache_root
 
 WORKER = Path(__file__).with_name("comet_worker.py")
-TINY_BUILDER = Path(__file__).with_name("comet_tiny.py")
 DEFAULT_PYTHON = ".venv-comet/bin/python"
 SETUP_HINT = "run `tvbench setup comet`"
 #: Environment variables that would leak tvbench's packages into the COMET interpreter.
@@ -196,14 +195,3 @@ def comet_from_config(config: Any) -> tuple[CometClient | None, str | None]:
                        gpus=None if gpus is None else int(gpus),
                        timeout=float(table.get("timeout", 7200.0))), None
 
-
-def build_tiny_checkpoint(python: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
-    """Build a tiny random COMET checkpoint with ``comet_tiny.py`` (offline, ~5 s)."""
-    env = {k: v for k, v in os.environ.items() if k not in _LEAKY_ENV}
-    env["HF_HUB_OFFLINE"] = "1"
-    proc = subprocess.run([str(python), str(TINY_BUILDER), str(out)], capture_output=True,
-                          text=True, env=env, timeout=600)
-    if proc.returncode != 0:
-        raise CometError(f"building a tiny COMET checkpoint with {python!r} failed: "
-                         f"{_tail(proc.stderr)}")
-    return Path(out)

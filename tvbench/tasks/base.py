@@ -101,18 +101,24 @@ class Task:
     def __init__(self, **options: Any) -> None:
         self.config: dict[str, Any] = {}
         for key, value in options.items():
-            if key not in self.options:
-                from tvbench.registry import unknown_name_error
-
-                raise TaskOptionError(str(unknown_name_error(f"option of task {self.name!r}",
-                                                             key, self.options)))
-            allowed = self.options[key].choices
-            if allowed is not None and value not in allowed:
-                raise TaskOptionError(f"task {self.name!r} option {key!r}: {value!r} is not one "
-                                      f"of {', '.join(map(repr, allowed))}")
+            self.check_option(key, value)
             self.config[key] = value
         for key, opt in self.options.items():
             self.config.setdefault(key, opt.default)
+
+    @classmethod
+    def check_option(cls, key: str, value: Any) -> None:
+        """Raise TaskOptionError unless ``key`` is a declared option and ``value`` one of its
+        choices; callers that know where the value came from re-raise it located."""
+        if key not in cls.options:
+            from tvbench.registry import unknown_name_error
+
+            raise TaskOptionError(str(unknown_name_error(f"option of task {cls.name!r}",
+                                                         key, cls.options)))
+        allowed = cls.options[key].choices
+        if allowed is not None and value not in allowed:
+            raise TaskOptionError(f"task {cls.name!r} option {key!r}: {value!r} is not one "
+                                  f"of {', '.join(map(repr, allowed))}")
 
     # ------------------------------------------------------------------ data
     def bundled_source(self) -> LocalDataset:

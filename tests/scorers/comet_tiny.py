@@ -1,6 +1,7 @@
 """Build a tiny random-weight COMET checkpoint offline: ``python comet_tiny.py OUT_DIR``.
 
-Runs in the COMET interpreter (``tvbench setup comet``), never in tvbench's: it needs
+A test fixture (``tiny_comet`` in ``tests/conftest.py``), not part of the package. Runs in
+the COMET interpreter (``tvbench setup comet``), never in tvbench's: it needs
 unbabel-comet and transformers<5. The checkpoint is a real ``regression_metric`` over a
 2-layer XLM-R with a byte-level BPE trained on a few sentences, so tests exercise COMET's own
 loading and ``predict`` code path without the hub. Seeded: the same folder gives the same
@@ -21,12 +22,6 @@ _CORPUS = [
     "Кошка на столе.", "猫在桌子上。", "القطة على الطاولة.",
     "Hello world, this is a test translation.",
 ]
-
-
-def _drop_script_dir() -> None:
-    """Keep this folder off sys.path: its comet.py (tvbench's client) would shadow comet."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
 
 
 def build(out: str) -> str:
@@ -79,7 +74,6 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python comet_tiny.py OUT_DIR", file=sys.stderr)
         return 2
-    _drop_script_dir()
     print(build(argv[0]))
     return 0
 
