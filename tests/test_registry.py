@@ -25,6 +25,26 @@ PLUGIN = textwrap.dedent('''
 ''')
 
 
+@pytest.fixture(autouse=True)
+def _restore_task_registry():
+    """Tasks registered by a test (plugin folders) must not leak into later tests, whose
+    "did you mean" lists would change."""
+    import sys
+
+    from tvbench.tasks.registry import TASKS
+
+    specs, sources = dict(TASKS._specs), dict(TASKS._sources)
+    modules = set(sys.modules)
+    yield
+    TASKS._specs.clear()
+    TASKS._specs.update(specs)
+    TASKS._sources.clear()
+    TASKS._sources.update(sources)
+    for name in set(sys.modules) - modules:
+        if name.startswith("tvbench_extra_tasks."):
+            del sys.modules[name]
+
+
 def test_an_extra_task_folder_named_in_the_config_registers_its_tasks(cli, tmp_path) -> None:
     folder = tmp_path / "lab_tasks"
     folder.mkdir()
