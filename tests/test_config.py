@@ -35,7 +35,7 @@ def test_the_packaged_copy_is_the_same_file() -> None:
     ("[run]\nbatch_size = 8\nbatch_sise = 4\n", "run.batch_sise", 3, "Did you mean 'batch_size'"),
     ("[run]\nbatch_size = \"eight\"\n", "run.batch_size", 2, "expected int"),
     ("[run]\nbatch_size = true\n", "run.batch_size", 2, "expected int"),
-    ("[run]\ndata = \"cloud\"\n", "run.data", 2, "'samples' or 'hub'"),
+    ("[run]\ndata = \"cloud\"\n", "run.data", 2, "expected 'bundled' or 'hub'"),
     ("\n[models.x]\nfamily = \"gemma3\"\nbakend = \"hf\"\n", "models.x.bakend", 4,
      "Did you mean 'backend'"),
     ("[models.x]\nbackend = \"grpc\"\n", "models.x.backend", 2, "unknown backend"),
@@ -56,3 +56,9 @@ def test_errors_name_file_key_and_line(text: str, key: str, line: int, fragment:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nope.toml"):
         config.load(tmp_path / "nope.toml")
+
+
+def test_bundled_data_is_still_accepted_under_its_old_name_samples() -> None:
+    assert config.parse('[run]\ndata = "bundled"\n').run.data == "bundled"
+    assert config.parse('[run]\ndata = "samples"\n').run.data == "bundled"
+    assert config.parse("").run.data == "bundled"

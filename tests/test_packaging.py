@@ -1,4 +1,4 @@
-"""An installed wheel works from another folder: tasks, samples and config are inside it."""
+"""An installed wheel works from another folder: tasks, bundled data and config are inside it."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ def test_wheel_runs_the_builtin_tasks_from_another_folder(tmp_path: Path) -> Non
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("tvbench/tvbench.toml", "tvbench/data/languages.json",
                    "tvbench/scorers/comet_worker.py", "tvbench/report/templates/",
-                   "tvbench_tasks/textvqa.py", "tvbench_tasks/samples/textvqa/validation.parquet",
-                   "tvbench_tasks/samples/vimul_bench/videos/"):
+                   "tvbench_tasks/textvqa.py", "tvbench_tasks/bundled/textvqa/validation.parquet",
+                   "tvbench_tasks/bundled/vimul_bench/videos/"):
         assert any(n.startswith(needed) for n in names), f"{needed} missing from the wheel"
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",

@@ -35,7 +35,7 @@ class RunDefaults:
 
     models: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
-    data: str = "samples"  # "samples" (bundled) or "hub" (the real datasets)
+    data: str = "bundled"  # "bundled" (shipped synthetic sets) or "hub" (the real datasets)
     batch_size: int = 8
     output: str = "runs"
     device: str = "auto"
@@ -137,8 +137,11 @@ def parse(text: str, path: str = "tvbench.toml") -> Config:
     c = _Checker(path, text)
     c.table(raw, [], _TOP)
     run = c.table(raw.get("run", {}), ["run"], _RUN_TYPES)
-    if run.get("data", "samples") not in ("samples", "hub"):
-        raise c.error(["run", "data"], f"expected 'samples' or 'hub', got {run['data']!r}")
+    if run.get("data", "bundled") not in ("bundled", "samples", "hub"):
+        raise c.error(["run", "data"], "expected 'bundled' or 'hub' ('samples' is read as "
+                      f"'bundled'), got {run['data']!r}")
+    if run.get("data") == "samples":  # the old name, kept so older files keep working
+        run = {**run, "data": "bundled"}
     defaults = RunDefaults(**{k: tuple(v) if isinstance(v, list) else v for k, v in run.items()})
     models = {}
     for name, body in c.table(raw.get("models", {}), ["models"], _AnyKeys()).items():
