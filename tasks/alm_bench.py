@@ -11,11 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.languages import info, resolve
 from tvbench.data.loading import HubDataset
 from tvbench.data.media import media_bytes
 from tvbench.data.outputs import Generation
-from tvbench.data.sample import Sample
+from tvbench.data.prompts import render
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.aggregate import score as aggregate_score
 from tvbench.metrics.alm import (
@@ -26,8 +28,16 @@ from tvbench.metrics.alm import (
     split_answer_options,
     template_hash,
 )
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
-from tvbench.tasks.prompts import render
+from tvbench.scorers.judging import (
+    JUDGE_TEMPLATES,
+    judgeable,
+    no_judge,
+    render_judge,
+    with_verdict,
+    without_verdict,
+)
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
+from tvbench.tasks.scoring import Rescored, Scorers
 
 MCQ, TRUE_FALSE, LONG = "Multiple Choice Questions", "True False Question", "Long Question"
 
@@ -43,24 +53,6 @@ ALM_LANGUAGES = (
 #: Rows of which exactly one is not in the dataset (datasets_languages.md §1.2, "X").
 ONE_OF_THESE_ABSENT = ("ha", "mt", "so")
 
-_JUDGE_TAIL = ("Question: {{ question }}\nGround Truth: {{ ground_truth }}\n"
-               "Model Prediction: {{ prediction }}\n\n")
-_JUDGE_OPEN = ("A high score example will be where the predicted response matches closely with "
-               "the ground truth and a low score example will be where the predicted response "
-               "lacks knowledge or is not related to the ground truth:\n\n" + _JUDGE_TAIL +
-               "Provide a single overall score out of 10 based on these three criteria.\n"
-               "Strictly return only the numeric score, without any additional commentary.")
-#: The official judge prompts (GPTScoring.py); ViMUL-Bench reuses the open-ended two.
-JUDGE_TEMPLATES = {
-    "judge_match": "Evaluate the following answer based on Accuracy:\n\n" + _JUDGE_TAIL +
-                   "Match the meaning of the ground truth with the model prediction and if it "
-                   "matches give a 10. Otherwise 0.\nStrictly return only the numeric score, "
-                   "without any additional commentary.",
-    "judge_long": "Evaluate the following answer based on Consistency, Fluency, and Relevance "
-                  "based on the Ground Truth answer.\n" + _JUDGE_OPEN,
-    "judge_short": "Evaluate the following answer based on accuracy and correctness based on "
-                   "the Ground Truth answer.\n" + _JUDGE_OPEN,
-}
 
 
 def judge_template_key(question_type: str) -> str:
@@ -68,11 +60,6 @@ def judge_template_key(question_type: str) -> str:
     if question_type in (TRUE_FALSE, MCQ):
         return "judge_match"
     return "judge_long" if question_type == LONG else "judge_short"
-
-
-def render_judge(question_type: str, question: str, ground_truth: str, prediction: str) -> str:
-    return render(JUDGE_TEMPLATES[judge_template_key(question_type)], question=question,
-                  ground_truth=ground_truth, prediction=prediction)
 
 
 #: The 23 languages of the TowerVision paper's "ALM-Bench (multi)" (arXiv 2510.21849 fn. 5).
@@ -89,7 +76,7 @@ class ALMBench(Task):
     hub = HubDataset("MBZUAI/ALM-Bench", revision="a9d333d1b98daaa4727f9280629b4ff53d504e54",
                      split="test")
     languages = ALM_LANGUAGES
-    samples_dir = "samples/alm_bench"
+    bundled_dir = "bundled/alm_bench"
     options = {
         "protocol": Option("paper", ("paper", "official"),
                            "paper = TowerVision's MCQ exact match; official = ALM-Bench's "
@@ -115,10 +102,6 @@ class ALMBench(Task):
         **JUDGE_TEMPLATES,
     }
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._judge_desc = f"judge[none,tpl:{self.judge_hash()}]"
-
     @property
     def official(self) -> bool:
         return bool(self.config["protocol"] == "official")
@@ -130,14 +113,14 @@ class ALMBench(Task):
         return template_hash(JUDGE_TEMPLATES[k] for k in sorted(JUDGE_TEMPLATES))
 
     # ------------------------------------------------------------------ data
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
         qtype = str(record["Question_Type"])
         answer = str(record["Translated_Answer"])
         fields: dict[str, Any] = {
             "question": str(record["Translated_Question"]), "answer": answer,
             "question_type": qtype, "language": str(record["Language"]),
             "category": str(record.get("Category") or "")}
-        sample_id, lang = str(record["ID"]).strip(), resolve(str(record["Language"]))
+        item_id, lang = str(record["ID"]).strip(), resolve(str(record["Language"]))
         media = (ImagePart(media_bytes(record["file_name"], folder)),)
         error = None
         if qtype == MCQ and not self.official:
@@ -151,7 +134,7 @@ class ALMBench(Task):
                 fields["ground_truth"], fields["options_text"] = official_mcq_parts(answer)
             except ValueError as exc:
                 error = str(exc)
-        return Sample(id=sample_id, lang=lang, fields=fields, media=media, error=error)
+        return Item(id=item_id, lang=lang, fields=fields, media=media, error=error)
 
     def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         return str(record.get("ID") or f"row{index}").strip()
@@ -162,19 +145,19 @@ class ALMBench(Task):
         except ValueError:
             return "und"
 
-    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
-                     context: Any) -> list[Sample]:
+    def items_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                   context: Any) -> list[Item]:
         """Every record (official), or only the MCQ records (paper: the fork's subset).
 
         A record without a ``Question_Type`` raises, so it becomes an item error, not a skip.
         """
         if not self.official and str(record["Question_Type"]) != MCQ:
             return []
-        return [self.to_sample(record, index, folder)]
+        return [self.to_item(record, index, folder)]
 
     # --------------------------------------------------------------- prompts
-    def build(self, sample: Sample) -> ModelInput:
-        f = sample.fields
+    def build(self, item: Item) -> ModelInput:
+        f = item.fields
         if not self.official:
             text = render(self.templates["paper"], question=f["question"], choices=f["choices"])
         else:
@@ -182,106 +165,74 @@ class ALMBench(Task):
                 f["question_type"], "official_short")
             text = render(self.templates[key], question=f["question"], language=f["language"],
                           options_text=f.get("options_text", ""))
-        return ModelInput.user(*sample.media, text)
+        return ModelInput.user(*item.media, text)
 
     # --------------------------------------------------------------- scoring
-    def score(self, sample: Sample, output: Any) -> ItemResult:
+    def score(self, item: Item, output: Any) -> ItemScore:
         if not isinstance(output, Generation):
             raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         if self.official:
-            return ItemResult(answer=output.text, score=None)
-        pred, hit = paper_exact_match(output.text, sample.fields["target"])
-        return ItemResult(answer=pred, score=hit)
+            return ItemScore(answer=output.text, score=None)
+        pred, hit = paper_exact_match(output.text, item.fields["target"])
+        return ItemScore(answer=pred, score=hit)
 
-    def rescore(self, samples: Sequence[Sample], records: list[Record],
-                scorers: Any) -> list[str]:
+    def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
+                scorers: Scorers) -> Rescored:
         """Official protocol: ask the judge for every generated answer (cached)."""
         if not self.official:
-            return []
-        judge = getattr(scorers, "judge", None)
-        todo = [(s, r) for s, r in zip(samples, records, strict=True) if judgeable(r)]
+            return Rescored(tuple(records))
+        todo = [i for i, r in enumerate(records) if judgeable(r)]
+        fresh = list(records)
+        judge = scorers.judge
         if judge is None:
-            problem = getattr(scorers, "judge_problem", None) or "no judge configured"
-            self._judge_desc = f"judge[none,tpl:{self.judge_hash()}]"
-            for _, r in todo:
-                clear_verdict(r)
-            return [f"judge_score: {len(todo)} items not scored: {problem}"]
-        self._judge_desc = judge.describe(self.judge_hash())
-        prompts = [render_judge(s.fields["question_type"], s.fields["question"],
-                                s.fields.get("ground_truth", s.fields["answer"]),
-                                str(r.get("output") or "")) for s, r in todo]
-        verdicts = judge.score(prompts, parse_judge_score)
-        for (_, r), v in zip(todo, verdicts, strict=True):
-            apply_verdict(r, v)
-        return []
+            for i in todo:
+                fresh[i] = without_verdict(fresh[i])
+            problem = scorers.judge_problem or "no judge configured"
+            return Rescored(tuple(fresh),
+                            notes=(f"judge_score: {len(todo)} items not scored: {problem}",))
+        prompts = [render_judge(judge_template_key(items[i].fields["question_type"]),
+                                question=items[i].fields["question"],
+                                ground_truth=items[i].fields.get("ground_truth",
+                                                                 items[i].fields["answer"]),
+                                prediction=fresh[i].text or "") for i in todo]
+        describe = judge.describe(self.judge_hash())
+        for i, verdict in zip(todo, judge.score(prompts, parse_judge_score), strict=True):
+            fresh[i] = with_verdict(fresh[i], verdict, describe)
+        return Rescored(tuple(fresh), scored_by={"judge": describe})
 
-    def metrics(self) -> list[MetricSpec]:
-        def stats(_s: Sample, r: Record) -> list[float] | None:
-            return None if r.get("score") is None else mean_stats(r["score"])
-
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         if self.official:
-            return [MetricSpec("judge_score", scaled(MEAN, 100),
-                               f"{self._judge_desc}:0-10/10", stats)]
+            judge = scored_by.get("judge") or no_judge(self.judge_hash())
+            return [MetricSpec("judge_score", scaled(MEAN, 100), f"{judge}:0-10/10", _stats)]
         labels = "fork-labels" if self.config["option_labels"] == "fork" else "any-label"
         return [MetricSpec("exact_match", scaled(MEAN, 100),
-                           f"alm_em[final-answer@a62ad3a,target:{labels},strip .。]", stats)]
+                           f"alm_em[final-answer@a62ad3a,target:{labels},strip .。]", _stats)]
 
-    def breakdown(self, samples: Sequence[Sample], records: Sequence[Record]
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
                   ) -> dict[str, Any]:
         """Per-group means of per-language scores (resource, script, family; question type)."""
-        metric = self.metrics()[0]
         by_lang: dict[str, list[Any]] = {}
         by_type: dict[str, list[Any]] = {}
-        for s, r in zip(samples, records, strict=True):
-            st = None if r.get("error") else metric.stats(s, r)
+        for it, r in zip(items, records, strict=True):
+            st = None if r.error else _stats(it, r)
             if st is not None:
-                by_lang.setdefault(s.lang, []).append(st)
-                by_type.setdefault(str(s.fields.get("question_type")), []).append(st)
-        lang_scores = {k: aggregate_score(metric.aggregation, v) for k, v in by_lang.items()}
+                by_lang.setdefault(it.lang, []).append(st)
+                by_type.setdefault(str(it.fields.get("question_type")), []).append(st)
+        mean = scaled(MEAN, 100)
+        lang_scores = {k: aggregate_score(mean, v) for k, v in by_lang.items()}
         out: dict[str, Any] = {
             f"by_{attr}": _rounded(group_means(lang_scores, {
                 lang: getattr(info(lang), attr) for lang in lang_scores}))
             for attr in ("resource", "script", "family")}
         if self.official:
-            out["by_question_type"] = {k: {"score": round(aggregate_score(
-                metric.aggregation, v), 4), "n": len(v)} for k, v in sorted(by_type.items())}
+            out["by_question_type"] = {k: {"score": round(aggregate_score(mean, v), 4),
+                                           "n": len(v)} for k, v in sorted(by_type.items())}
         return out if lang_scores else {}
 
 
-def judgeable(record: Record) -> bool:
-    """Has a generation, and no error other than an earlier judge failure (retried)."""
-    if record.get("output") is None:
-        return False
-    return not record.get("error") or bool((record.get("extra") or {}).get("judge_error"))
-
-
-def clear_verdict(record: Record) -> None:
-    """Forget an earlier judgement (a score, or a judge failure) of a judgeable record."""
-    extra = dict(record.get("extra") or {})
-    extra.pop("judge_error", None)
-    extra.pop("judge_reply", None)
-    record["error"] = None
-    record["score"] = None
-    metrics = {k: v for k, v in (record.get("metrics") or {}).items() if k != "judge_0_10"}
-    record.pop("metrics", None)
-    if metrics:
-        record["metrics"] = metrics
-    record["extra"] = extra
-
-
-def apply_verdict(record: Record, verdict: Any) -> None:
-    """Write a judge verdict into an item record: score 0–1, raw 0–10, or an item error."""
-    clear_verdict(record)
-    extra = record["extra"]
-    extra["judge_reply"] = verdict.reply
-    if verdict.value is None:
-        record["score"] = None
-        record["error"] = f"judge: {verdict.error}"
-        extra["judge_error"] = True
-    else:
-        record["score"] = verdict.value / 10.0
-        record["metrics"] = {**(record.get("metrics") or {}), "judge_0_10": verdict.value}
-    record["extra"] = extra
+def _stats(_item: Item, record: ItemRecord) -> list[float] | None:
+    """Both protocols: the item's score (exact match, or judge value/10), averaged."""
+    return None if record.score is None else mean_stats(record.score)
 
 
 def _rounded(groups: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -12,16 +12,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.languages import resolve
 from tvbench.data.loading import DataSource, DataSourceError, HubDataset, LocalDataset
 from tvbench.data.media import media_bytes
 from tvbench.data.outputs import Generation
-from tvbench.data.sample import Sample
+from tvbench.data.prompts import render
+from tvbench.data.record import ItemRecord
 from tvbench.metrics import doc_parsing, kie, ocr_f1
 from tvbench.metrics.aggregate import MEAN, scaled
 from tvbench.metrics.cc_ocr_summary import TRACKS, ScoredItem, summarize
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
-from tvbench.tasks.prompts import render
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
 
 OCR_TRACKS = ("multi_scene_ocr", "multi_lan_ocr")
 #: The TowerVision paper's CC-OCR languages (footnote 6; the fork's ``cc-ocr-multi-lan`` group).
@@ -66,7 +67,7 @@ class CCOCR(Task):
                      split="test")
     languages = PAPER_LANGUAGES + ("ar", "ja", "vi", "en", "zh")
     generation = GenerationSettings(max_new_tokens=1024)
-    samples_dir = "samples/cc_ocr"
+    bundled_dir = "bundled/cc_ocr"
     options = {
         "tracks": Option("multi_lan_ocr", (*TRACKS, "all"),
                          "which official tracks to score; multi_lan_ocr = the TowerVision paper"),
@@ -100,13 +101,13 @@ class CCOCR(Task):
             return [(LocalDataset(source.path / t, split=source.split), t) for t in self.tracks]
         return [(source, None)]
 
-    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
-                     context: Any) -> list[Sample]:
+    def items_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                     context: Any) -> list[Item]:
         """Rows of the selected tracks only."""
         track = _track_of(record, context)
-        return [self.track_sample(record, track, folder)] if track in self.tracks else []
+        return [self.track_item(record, track, folder)] if track in self.tracks else []
 
-    def track_sample(self, record: Mapping[str, Any], track: str, folder: str | None) -> Sample:
+    def track_item(self, record: Mapping[str, Any], track: str, folder: str | None) -> Item:
         subset = str(record["split"])
         l2 = str(record["l2-category"])
         answer = record["answer"]
@@ -116,7 +117,7 @@ class CCOCR(Task):
             raise ValueError(f"doc_parsing row with unsupported op {l2!r}")
         if track == "kie":
             kie.parse_ground_truth(answer)  # a malformed GT is a data error, found up front
-        return Sample(
+        return Item(
             id=f"{track}/{subset}/{record['image_name']}",
             lang=language_of(track, subset),
             fields={"track": track, "subset": subset, "l2_category": l2,
@@ -124,8 +125,8 @@ class CCOCR(Task):
                     "question": str(record["question"]), "answer": answer},
             media=(ImagePart(media_bytes(record["image"], folder)),))
 
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
-        return self.track_sample(record, _track_of(record, None), folder)
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
+        return self.track_item(record, _track_of(record, None), folder)
 
     def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         try:
@@ -140,52 +141,52 @@ class CCOCR(Task):
             return "en"
 
     # --------------------------------------------------------------- prompts
-    def build(self, sample: Sample) -> ModelInput:
-        f = sample.fields
+    def build(self, item: Item) -> ModelInput:
+        f = item.fields
         key = "official"
         if self.config["prompt"] == "towervision" and f["track"] == "multi_lan_ocr":
-            key = "towervision_de" if sample.lang == "de" else "towervision"
-        return ModelInput.user(*sample.media, render(self.templates[key], question=f["question"]))
+            key = "towervision_de" if item.lang == "de" else "towervision"
+        return ModelInput.user(*item.media, render(self.templates[key], question=f["question"]))
 
     # --------------------------------------------------------------- scoring
-    def score(self, sample: Sample, output: Any) -> ItemResult:
+    def score(self, item: Item, output: Any) -> ItemScore:
         if not isinstance(output, Generation):
             raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
-        f = sample.fields
+        f = item.fields
         track, text = f["track"], output.text
         extra = {"track": track, "subset": f["subset"]}
         if track in OCR_TRACKS:
             config = ocr_f1.token_config(track, f["subset"])
             tokens = ocr_f1.tokenize(text, config)
-            item = ocr_f1.score_item(text, f["answer"], config)
-            return ItemResult(
-                answer=(" " if config.word_level else "").join(tokens), score=item.f1,
-                metrics={"f1": item.f1, "recall": item.recall, "precision": item.precision,
-                         "right": item.right, "n_gt": item.n_gt, "n_pred": item.n_pred},
+            counts = ocr_f1.score_item(text, f["answer"], config)
+            return ItemScore(
+                answer=(" " if config.word_level else "").join(tokens), score=counts.f1,
+                metrics={"f1": counts.f1, "recall": counts.recall,
+                         "precision": counts.precision, "right": counts.right,
+                         "n_gt": counts.n_gt, "n_pred": counts.n_pred},
                 extra={**extra, "tokens": config.describe()})
         if track == "kie":
             parsed = kie.parse_prediction(text)
             k = kie.score_item(text, f["answer"])
-            return ItemResult(answer=parsed, score=k.f1,
+            return ItemScore(answer=parsed, score=k.f1,
                               metrics={"tp": k.tp, "fp_fn": k.fp_fn, "acc": k.acc, "f1": k.f1},
                               extra={**extra, "parsed": parsed is not None})
         op = f["l2_category"]
         value = doc_parsing.score_item(op, text, f["answer"])
-        return ItemResult(answer=doc_parsing.clean_prediction(op, text), score=value,
+        return ItemScore(answer=doc_parsing.clean_prediction(op, text), score=value,
                           metrics={"score": value}, extra={**extra, "op": op})
 
-    def metrics(self) -> list[MetricSpec]:
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         def only(tracks: Sequence[str], pick: Callable[[Mapping[str, Any]], list[float]]
-                 ) -> Callable[[Sample, Record], list[float] | None]:
-            def stats(s: Sample, r: Record) -> list[float] | None:
-                m = r.get("metrics")
-                if s.error or s.fields.get("track") not in tracks or not m:
+                 ) -> Callable[[Item, ItemRecord], list[float] | None]:
+            def stats(it: Item, r: ItemRecord) -> list[float] | None:
+                if it.error or it.fields.get("track") not in tracks or not r.metrics:
                     return None
-                return pick(m)
+                return pick(r.metrics)
             return stats
 
-        def pooled(_s: Sample, r: Record) -> list[float] | None:
-            return None if r.get("score") is None else [float(r["score"]), 1.0]
+        def pooled(_it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.score is None else [float(r.score), 1.0]
 
         sel = self.tracks
         ocr = [t for t in sel if t in OCR_TRACKS]
@@ -218,18 +219,18 @@ class CCOCR(Task):
                 f"ccocr_pooled_item_mean[tvbench-summary,{_OFFICIAL}-items]", pooled))
         return specs
 
-    def breakdown(self, samples: Sequence[Sample], records: Sequence[Record]
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
                   ) -> dict[str, Any]:
         """Official per-subset tables, track scores (mean over subsets) and the Total."""
-        items: list[ScoredItem] = []
+        scored: list[ScoredItem] = []
         errors: dict[str, int] = {}
-        for s, r in zip(samples, records, strict=True):
-            m = r.get("metrics")
-            if s.error or r.get("error") or not m:
-                key = f"{s.fields.get('track', '?')}/{s.fields.get('subset', '?')}"
+        for it, r in zip(items, records, strict=True):
+            m = r.metrics
+            if it.error or r.error or not m:
+                key = f"{it.fields.get('track', '?')}/{it.fields.get('subset', '?')}"
                 errors[key] = errors.get(key, 0) + 1
                 continue
-            track = s.fields["track"]
+            track = it.fields["track"]
             result: Any
             if track in OCR_TRACKS:
                 result = ocr_f1.OcrItem(int(m["right"]), int(m["n_gt"]), int(m["n_pred"]))
@@ -237,8 +238,8 @@ class CCOCR(Task):
                 result = kie.KieItem(int(m["tp"]), int(m["fp_fn"]), float(m["acc"]))
             else:
                 result = float(m["score"])
-            items.append(ScoredItem(track, s.fields["subset"], result))
-        out = _rounded(summarize(items))
+            scored.append(ScoredItem(track, it.fields["subset"], result))
+        out = _rounded(summarize(scored))
         out["excluded_errors"] = errors
         return {"cc_ocr": out}
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tvbench_tasks.comet_scoring import clear_metrics, run_comet, scorable
+from tvbench_tasks.comet_scoring import run_comet, scorable, with_comet, without_comet
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.languages import LanguageError
 from tvbench.data.loading import (
     DataSource,
@@ -26,11 +27,12 @@ from tvbench.data.loading import (
 )
 from tvbench.data.media import MediaError, media_bytes
 from tvbench.data.outputs import Generation, LogLikelihood
-from tvbench.data.sample import Sample
+from tvbench.data.prompts import render
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.contrastive import prefers_correct
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
-from tvbench.tasks.prompts import render
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
+from tvbench.tasks.scoring import Rescored, Scorers
 
 #: Target-language names exactly as the fork's prompts spell them.
 LANGUAGE_NAMES = {"ar": "Arabic", "cs": "Czech", "de": "German", "es": "Spanish",
@@ -49,7 +51,7 @@ class CoMMuTE(Task):
     languages = ("de", "fr", "ru", "zh", "ar", "cs", "es")
     kind = "loglikelihood"
     generation = GenerationSettings(max_new_tokens=128)
-    samples_dir = "samples/commute"
+    bundled_dir = "bundled/commute"
     options = {
         "variant": Option("contrastive", ("contrastive", "generative"),
                           "contrastive = log-likelihood ranking of the two translations; "
@@ -70,7 +72,6 @@ class CoMMuTE(Task):
         # The variant decides the request type, so the kind is per instance.
         self.kind = ("generate" if self.config["variant"] == "generative"
                      else "loglikelihood")
-        self._comet_describe = ""
 
     # ------------------------------------------------------------------ data
     def bundled_source(self) -> LocalDataset:
@@ -83,12 +84,12 @@ class CoMMuTE(Task):
         return [(_split_source(source, lang), lang) for lang in self.languages
                 if lang in wanted]
 
-    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
-                     context: Any) -> list[Sample]:
-        return [self.row_sample(record, index, context, folder)]
+    def items_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                   context: Any) -> list[Item]:
+        return [self.row_item(record, index, context, folder)]
 
-    def row_sample(self, record: Mapping[str, Any], row: int, lang: str,
-                   folder: str | None) -> Sample:
+    def row_item(self, record: Mapping[str, Any], row: int, lang: str,
+                 folder: str | None) -> Item:
         name = record.get("image_name") if isinstance(record, Mapping) else None
         item_id = f"{lang}-{row}-{name}" if isinstance(name, str) and name else f"{lang}-{row}"
         try:
@@ -99,33 +100,33 @@ class CoMMuTE(Task):
                     raise ValueError(f"field {key!r} must be a non-empty string")
             image = ImagePart(media_bytes(record["image"], folder))
         except (KeyError, TypeError, ValueError, MediaError, LanguageError) as exc:
-            return Sample(id=item_id, lang=lang, error=f"bad record: {type(exc).__name__}: {exc}")
-        return Sample(id=item_id, lang=lang, media=(image,), fields={
+            return Item(id=item_id, lang=lang, error=f"bad record: {type(exc).__name__}: {exc}")
+        return Item(id=item_id, lang=lang, media=(image,), fields={
             "source": fields["source"], "correct": fields["correct_translation"],
             "incorrect": fields["incorrect_translation"], "image_name": name or ""})
 
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
         """A row of the first default language's split (``load`` knows the real split)."""
-        return self.row_sample(record, index, DEFAULT_LANGUAGES[0], folder)
+        return self.row_item(record, index, DEFAULT_LANGUAGES[0], folder)
 
     # --------------------------------------------------------------- prompts
-    def _prompt(self, template: str, sample: Sample) -> ModelInput:
-        text = render(self.templates[template], language=LANGUAGE_NAMES[sample.lang],
-                      source=sample.fields["source"])
-        return ModelInput.user(*sample.media, text)
+    def _prompt(self, template: str, item: Item) -> ModelInput:
+        text = render(self.templates[template], language=LANGUAGE_NAMES[item.lang],
+                      source=item.fields["source"])
+        return ModelInput.user(*item.media, text)
 
-    def build(self, sample: Sample) -> ModelInput:
-        return self._prompt("generative", sample)
+    def build(self, item: Item) -> ModelInput:
+        return self._prompt("generative", item)
 
-    def candidates(self, sample: Sample) -> list[tuple[ModelInput, str]]:
+    def candidates(self, item: Item) -> list[tuple[ModelInput, str]]:
         """[(input, correct), (input, incorrect)]: the candidate is the assistant's reply."""
-        inp = self._prompt("contrastive", sample)
-        return [(inp, sample.fields["correct"]), (inp, sample.fields["incorrect"])]
+        inp = self._prompt("contrastive", item)
+        return [(inp, item.fields["correct"]), (inp, item.fields["incorrect"])]
 
     # --------------------------------------------------------------- scoring
-    def score(self, sample: Sample, output: Any) -> ItemResult:
+    def score(self, item: Item, output: Any) -> ItemScore:
         if isinstance(output, Generation):
-            return ItemResult(answer=output.text, score=None)
+            return ItemScore(answer=output.text, score=None)
         if not isinstance(output, list) or len(output) != 2 or not all(
                 isinstance(x, LogLikelihood) for x in output):
             raise TypeError("commute (contrastive) expects two log-likelihoods: correct, "
@@ -136,34 +137,34 @@ class CoMMuTE(Task):
             raise ValueError(f"non-finite log-likelihood (correct {good}, incorrect {bad})")
         won = prefers_correct(good, bad)
         answer = "correct" if won else ("tie" if good == bad else "incorrect")
-        return ItemResult(answer=answer, score=1.0 if won else 0.0,
-                          metrics={"logprob_correct": good, "logprob_incorrect": bad})
+        return ItemScore(answer=answer, score=1.0 if won else 0.0,
+                         metrics={"logprob_correct": good, "logprob_incorrect": bad})
 
-    def rescore(self, samples: Any, records: list[Record], scorers: Any) -> list[str]:
+    def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
+                scorers: Scorers) -> Rescored:
+        """Generative variant: COMET of the output against both candidates."""
         if self.kind != "generate":
-            return []
-        clear_metrics(records, COMET_KEYS, clear_score=True)
-        self._comet_describe = ""
-        todo = scorable(records)
-        by_id = {s.id: s for s in samples}
-        items = []
+            return Rescored(tuple(records))
+        fresh = [without_comet(r, COMET_KEYS) for r in records]
+        todo = scorable(fresh)
+        requests = []
         for i in todo:
-            f, mt = by_id[records[i]["id"]].fields, records[i]["output"]
-            items.append({"src": f["source"], "mt": mt, "ref": f["correct"]})
-            items.append({"src": f["source"], "mt": mt, "ref": f["incorrect"]})
-        outcome = run_comet(scorers, items, "COMET pairwise accuracy")
+            f, mt = items[i].fields, fresh[i].text or ""
+            requests.append({"src": f["source"], "mt": mt, "ref": f["correct"]})
+            requests.append({"src": f["source"], "mt": mt, "ref": f["incorrect"]})
+        outcome = run_comet(scorers, requests, "COMET pairwise accuracy")
         if outcome.scores is None:
-            return [outcome.note or "COMET not scored"]
+            return Rescored(tuple(fresh), notes=(outcome.note or "COMET not scored",))
         for n, i in enumerate(todo):
             good, bad = outcome.scores[2 * n], outcome.scores[2 * n + 1]
-            records[i].setdefault("metrics", {}).update(comet_correct=good, comet_incorrect=bad)
-            records[i]["score"] = 1.0 if prefers_correct(good, bad) else 0.0
-        self._comet_describe = outcome.describe
-        return []
+            fresh[i] = with_comet(fresh[i], {"comet_correct": good, "comet_incorrect": bad},
+                                  1.0 if prefers_correct(good, bad) else 0.0, outcome.describe)
+        scored_by = {"comet": outcome.describe} if outcome.describe else {}
+        return Rescored(tuple(fresh), scored_by=scored_by)
 
-    def metrics(self) -> list[MetricSpec]:
-        def accuracy(_s: Sample, r: Record) -> list[float] | None:
-            return None if r.get("score") is None else mean_stats(r["score"])
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
+        def accuracy(_it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.score is None else mean_stats(r.score)
 
         if self.kind != "generate":
             desc = (f"contrastive_acc[cand:assistant-turn,logprob:{self.config['normalise']},"
@@ -171,12 +172,12 @@ class CoMMuTE(Task):
             return [MetricSpec("contrastive_accuracy", scaled(MEAN, 100), desc, accuracy)]
 
         def metric(key: str) -> Any:
-            def stats(_s: Sample, r: Record) -> list[float] | None:
-                value = (r.get("metrics") or {}).get(key)
+            def stats(_it: Item, r: ItemRecord) -> list[float] | None:
+                value = r.metrics.get(key)
                 return None if value is None else mean_stats(value)
             return stats
 
-        comet = self._comet_describe or "not-scored"
+        comet = scored_by.get("comet") or "not-scored"
         return [
             MetricSpec("pairwise_accuracy", scaled(MEAN, 100),
                        f"comet_pairwise_acc[{comet},ties:wrong]", accuracy),

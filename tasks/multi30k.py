@@ -7,17 +7,19 @@ Protocol notes and sources: BENCHMARKS.md#multi30k
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tvbench_tasks.comet_scoring import clear_metrics, run_comet, scorable
+from tvbench_tasks.comet_scoring import run_comet, scorable, with_comet, without_comet
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.languages import LanguageError
 from tvbench.data.loading import DataSource, DataSourceError, HubDataset
 from tvbench.data.media import MediaError, media_bytes
 from tvbench.data.outputs import Generation
-from tvbench.data.sample import Sample
+from tvbench.data.prompts import render
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.translation import (
     CORPUS_BLEU,
@@ -27,8 +29,8 @@ from tvbench.metrics.translation import (
     chrf_signature,
     chrf_stats,
 )
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
-from tvbench.tasks.prompts import render
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
+from tvbench.tasks.scoring import Rescored, Scorers
 
 #: Target-language names exactly as the fork's prompts spell them.
 LANGUAGE_NAMES = {"de": "German", "fr": "French", "cs": "Czech"}
@@ -46,7 +48,7 @@ class Multi30K(Task):
                      split="test")
     languages = ("de", "fr", "cs")
     generation = GenerationSettings(max_new_tokens=128)
-    samples_dir = "samples/multi30k"
+    bundled_dir = "bundled/multi30k"
     options = {
         "test_set": Option("test2016", tuple(TEST_SETS),
                            "test2016 is the hub's test split; test2017/test2018 need a local "
@@ -56,10 +58,6 @@ class Multi30K(Task):
         "prompt": "Translate the following source text from English to {{ language }}:\n"
                   "{{ source }}",
     }
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._comet_describe = ""
 
     # ------------------------------------------------------------------ data
     def directions(self) -> tuple[str, ...]:
@@ -75,13 +73,13 @@ class Multi30K(Task):
                 "cs, image")
         return [(source, None)]
 
-    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
-                     context: Any) -> list[Sample]:
+    def items_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                   context: Any) -> list[Item]:
         """One item per (row, direction); a broken row gives error items, never a drop."""
-        return [self.direction_sample(record, index, lang, folder) for lang in self.directions()]
+        return [self.direction_item(record, index, lang, folder) for lang in self.directions()]
 
-    def direction_sample(self, record: Mapping[str, Any], index: int, lang: str,
-                         folder: str | None) -> Sample:
+    def direction_item(self, record: Mapping[str, Any], index: int, lang: str,
+                       folder: str | None) -> Item:
         item_id = f"{index}-{lang}"
         try:
             source, reference = record["en"], record[lang]
@@ -90,61 +88,58 @@ class Multi30K(Task):
                                  f"{type(source).__name__} and {type(reference).__name__}")
             image = ImagePart(media_bytes(record["image"], folder))
         except (KeyError, TypeError, ValueError, MediaError, LanguageError) as exc:
-            return Sample(id=item_id, lang=lang, error=f"bad record: {type(exc).__name__}: {exc}")
-        return Sample(id=item_id, lang=lang,
-                      fields={"source": source, "reference": reference, "target": lang},
-                      media=(image,))
+            return Item(id=item_id, lang=lang, error=f"bad record: {type(exc).__name__}: {exc}")
+        return Item(id=item_id, lang=lang,
+                    fields={"source": source, "reference": reference, "target": lang},
+                    media=(image,))
 
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
         """The first direction's item (``load`` makes one per direction)."""
-        return self.direction_sample(record, index, self.directions()[0], folder)
+        return self.direction_item(record, index, self.directions()[0], folder)
 
     # --------------------------------------------------------------- prompts
-    def build(self, sample: Sample) -> ModelInput:
-        f = sample.fields
+    def build(self, item: Item) -> ModelInput:
+        f = item.fields
         text = render(self.templates["prompt"], language=LANGUAGE_NAMES[f["target"]],
                       source=f["source"])
-        return ModelInput.user(*sample.media, text)
+        return ModelInput.user(*item.media, text)
 
     # --------------------------------------------------------------- scoring
-    def score(self, sample: Sample, output: Any) -> ItemResult:
+    def score(self, item: Item, output: Any) -> ItemScore:
         if not isinstance(output, Generation):
             raise TypeError("multi30k scores generations")
         # The fork scores the raw generation; XCOMET arrives in rescore.
-        return ItemResult(answer=output.text, score=None,
-                          extra={"reference": sample.fields["reference"]})
+        return ItemScore(answer=output.text, score=None,
+                         extra={"reference": item.fields["reference"]})
 
-    def rescore(self, samples: Any, records: list[Record], scorers: Any) -> list[str]:
-        clear_metrics(records, [XCOMET], clear_score=True)
-        self._comet_describe = ""
-        todo = scorable(records)
-        by_id = {s.id: s for s in samples}
-        items = [{"src": by_id[records[i]["id"]].fields["source"], "mt": records[i]["output"],
-                  "ref": by_id[records[i]["id"]].fields["reference"]} for i in todo]
-        outcome = run_comet(scorers, items, "XCOMET")
+    def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
+                scorers: Scorers) -> Rescored:
+        """XCOMET for every generation; without COMET, no record keeps an old value."""
+        fresh = [without_comet(r, [XCOMET]) for r in records]
+        todo = scorable(fresh)
+        requests = [{"src": items[i].fields["source"], "mt": fresh[i].text or "",
+                     "ref": items[i].fields["reference"]} for i in todo]
+        outcome = run_comet(scorers, requests, "XCOMET")
         if outcome.scores is None:
-            return [outcome.note or "XCOMET not scored"]
+            return Rescored(tuple(fresh), notes=(outcome.note or "XCOMET not scored",))
         for i, value in zip(todo, outcome.scores, strict=True):
-            records[i].setdefault("metrics", {})[XCOMET] = value
-            records[i]["score"] = value
-        self._comet_describe = outcome.describe
-        return []
+            fresh[i] = with_comet(fresh[i], {XCOMET: value}, value, outcome.describe)
+        scored_by = {"comet": outcome.describe} if outcome.describe else {}
+        return Rescored(tuple(fresh), scored_by=scored_by)
 
-    def metrics(self) -> list[MetricSpec]:
-        def xcomet(_s: Sample, r: Record) -> list[float] | None:
-            value = (r.get("metrics") or {}).get(XCOMET)
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
+        def xcomet(_it: Item, r: ItemRecord) -> list[float] | None:
+            value = r.metrics.get(XCOMET)
             return None if value is None else mean_stats(value)
 
-        def bleu(s: Sample, r: Record) -> list[float] | None:
-            out = r.get("output")
-            return None if not isinstance(out, str) else bleu_stats(
-                out, s.fields["reference"], s.lang)
+        def bleu(it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.text is None else bleu_stats(r.text, it.fields["reference"],
+                                                          it.lang)
 
-        def chrf(s: Sample, r: Record) -> list[float] | None:
-            out = r.get("output")
-            return None if not isinstance(out, str) else chrf_stats(out, s.fields["reference"])
+        def chrf(it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.text is None else chrf_stats(r.text, it.fields["reference"])
 
-        comet = (f"xcomet[{self._comet_describe},seg-mean]" if self._comet_describe
+        comet = (f"xcomet[{scored_by['comet']},seg-mean]" if scored_by.get("comet")
                  else "xcomet[not-scored]")
         bleu_sigs = {lang: bleu_signature(lang) for lang in self.directions()}
         if len(set(bleu_sigs.values())) == 1:

@@ -11,14 +11,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.loading import HubDataset
 from tvbench.data.media import media_bytes
 from tvbench.data.outputs import Generation
-from tvbench.data.sample import Sample
+from tvbench.data.prompts import render
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.ocrbench import SUM, category_totals, ocrbench_hit
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task
-from tvbench.tasks.prompts import render
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
 
 
 class OCRBench(Task):
@@ -29,7 +30,7 @@ class OCRBench(Task):
                      split="test")
     languages = ("en",)
     generation = GenerationSettings(max_new_tokens=128)
-    samples_dir = "samples/ocrbench"
+    bundled_dir = "bundled/ocrbench"
     options = {
         "fold": Option(True, (True, False),
                        "fold full-width ASCII and U+3000 before matching (lmms-eval 0.7.3); "
@@ -37,10 +38,10 @@ class OCRBench(Task):
     }
     templates = {"prompt": "{{ question }}"}
 
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
         answer = record["answer"]
         answers = [answer] if isinstance(answer, str) else [str(a) for a in answer]
-        return Sample(
+        return Item(
             id=str(index),
             lang="en",
             fields={"question": str(record["question"]), "answers": answers,
@@ -51,33 +52,33 @@ class OCRBench(Task):
     def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         return str(index)
 
-    def build(self, sample: Sample) -> ModelInput:
-        text = render(self.templates["prompt"], question=sample.fields["question"].strip())
-        return ModelInput.user(*sample.media, text)
+    def build(self, item: Item) -> ModelInput:
+        text = render(self.templates["prompt"], question=item.fields["question"].strip())
+        return ModelInput.user(*item.media, text)
 
-    def score(self, sample: Sample, output: Any) -> ItemResult:
+    def score(self, item: Item, output: Any) -> ItemScore:
         if not isinstance(output, Generation):
             raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
-        f = sample.fields
+        f = item.fields
         hit = ocrbench_hit(output.text, f["answers"], f["dataset"], fold=self.config["fold"])
-        return ItemResult(answer=output.text.strip(), score=float(hit))
+        return ItemScore(answer=output.text.strip(), score=float(hit))
 
-    def metrics(self) -> list[MetricSpec]:
-        def mean(_s: Sample, r: Record) -> list[float] | None:
-            return None if r.get("score") is None else mean_stats(r["score"])
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
+        def mean(_it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.score is None else mean_stats(r.score)
 
-        def total(_s: Sample, r: Record) -> list[float] | None:
-            return None if r.get("score") is None else [float(r["score"])]
+        def total(_it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.score is None else [float(r.score)]
 
         fold = "fullwidth" if self.config["fold"] else "none"
         rule = f"ocrbench_substring[hme:nospace,fold:{fold}]"
         return [MetricSpec("accuracy", scaled(MEAN, 100), rule, mean),
                 MetricSpec("final_score", SUM, rule + ",sum", total)]
 
-    def breakdown(self, samples: Sequence[Sample], records: Sequence[Record]
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
                   ) -> dict[str, Any]:
         """The official report: hits per question type, text recognition, final score."""
-        pairs = [(s.fields["question_type"], int(r["score"]))
-                 for s, r in zip(samples, records, strict=True)
-                 if not s.error and not r.get("error") and r.get("score") is not None]
+        pairs = [(it.fields["question_type"], int(r.score))
+                 for it, r in zip(items, records, strict=True)
+                 if not it.error and not r.error and r.score is not None]
         return {"ocrbench": category_totals(pairs)}

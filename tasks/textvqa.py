@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.loading import HubDataset
 from tvbench.data.media import media_bytes
 from tvbench.data.outputs import Generation
-from tvbench.data.sample import Sample
+from tvbench.data.prompts import render
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.vqa import NORMALIZERS, vqa_accuracy
-from tvbench.tasks.base import ItemResult, MetricSpec, Option, Record, Task, require
-from tvbench.tasks.prompts import render
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task, require
 
 
 class TextVQA(Task):
@@ -29,7 +30,7 @@ class TextVQA(Task):
                      split="validation")
     languages = ("en",)
     generation = GenerationSettings(max_new_tokens=128, stop=("ASSISTANT:",))
-    samples_dir = "samples/textvqa"
+    bundled_dir = "bundled/textvqa"
     options = {
         "normaliser": Option("evalai", ("evalai", "evalai-clean"),
                              "evalai = lmms-eval's processor with its regex quirks"),
@@ -40,8 +41,8 @@ class TextVQA(Task):
                   "\nAnswer the question using a single word or phrase.",
     }
 
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
-        return Sample(
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
+        return Item(
             id=str(require(record, "question_id", (int, str))),
             lang="en",
             fields={"question": require(record, "question"),
@@ -52,22 +53,22 @@ class TextVQA(Task):
     def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         return str(record.get("question_id", f"row{index}"))
 
-    def build(self, sample: Sample) -> ModelInput:
-        f = sample.fields
+    def build(self, item: Item) -> ModelInput:
+        f = item.fields
         ocr = ", ".join(f["ocr_tokens"]) if self.config["ocr_tokens"] else ""
         text = render(self.templates["prompt"], question=f["question"].capitalize(), ocr=ocr)
-        return ModelInput.user(*sample.media, text)
+        return ModelInput.user(*item.media, text)
 
-    def score(self, sample: Sample, output: Any) -> ItemResult:
+    def score(self, item: Item, output: Any) -> ItemScore:
         if not isinstance(output, Generation):
             raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         normalize = NORMALIZERS[self.config["normaliser"]]
-        acc = vqa_accuracy(output.text, sample.fields["answers"], normalize)
-        return ItemResult(answer=normalize(output.text), score=acc)
+        acc = vqa_accuracy(output.text, item.fields["answers"], normalize)
+        return ItemScore(answer=normalize(output.text), score=acc)
 
-    def metrics(self) -> list[MetricSpec]:
-        def stats(_s: Sample, r: Record) -> list[float] | None:
-            return None if r.get("score") is None else mean_stats(r["score"])
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
+        def stats(_it: Item, r: ItemRecord) -> list[float] | None:
+            return None if r.score is None else mean_stats(r.score)
 
         norm = "evalai-lmms0.7.3" if self.config["normaliser"] == "evalai" else "evalai-clean"
         return [MetricSpec("vqa_accuracy", scaled(MEAN, 100), f"vqa_acc[norm:{norm}]", stats)]

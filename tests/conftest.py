@@ -42,17 +42,16 @@ def tiny() -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session")
 def tiny_adapter(tiny: Callable[[str], Path]) -> Callable[..., object]:
-    """``tiny_adapter(family, batch_size=...)`` → a loaded adapter (cached per arguments)."""
+    """``tiny_adapter(family)`` → a loaded adapter (one per family; the batch size is an
+    argument of each call)."""
     from tvbench.models.families import get_family
 
-    cache: dict[tuple[str, int], object] = {}
+    cache: dict[str, object] = {}
 
-    def make(family: str, batch_size: int = 4) -> object:
-        key = (family, batch_size)
-        if key not in cache:
-            adapter = get_family(family).adapter_class()
-            cache[key] = adapter(str(tiny(family)), batch_size=batch_size)
-        return cache[key]
+    def make(family: str) -> object:
+        if family not in cache:
+            cache[family] = get_family(family).adapter_class()(str(tiny(family)))
+        return cache[family]
 
     return make
 

@@ -133,3 +133,93 @@ def test_the_family_name_check_can_fail() -> None:
     assert _family_names_in_literals('x = f"vllm:{a}" + "vllm:gemma3:google/x"') == [
         (1, "gemma3")]
     assert _family_names_in_literals('x = "tiny-towervision"; y = "towervision-paper"') == []
+
+
+# ------------------------------------------------------------------ records are never mutated
+#: The only place allowed to write a record's fields: ItemRecord freezing its own values while
+#: it is being created.
+_RECORD_SELF_FREEZE = ("tvbench/data/record.py", "__post_init__")
+_MAPPING_FIELDS = {"metrics", "extra", "provenance", "answer"}
+_MUTATORS = {"update", "pop", "popitem", "setdefault", "clear", "append", "extend", "insert",
+             "remove", "__setitem__", "__delitem__"}
+
+
+def _record_fields() -> set[str]:
+    import dataclasses
+
+    from tvbench.data.record import ItemRecord
+
+    return {f.name for f in dataclasses.fields(ItemRecord)}
+
+
+def _record_mutations(path: Path) -> list[str]:
+    """Lines of ``path`` that write to a record: ``object.__setattr__``/``setattr``, a field
+    assigned on another object, or a record mapping changed in place."""
+    fields, rel = _record_fields(), str(path.relative_to(REPO))
+    tree = ast.parse(path.read_text())
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.FunctionDef) and (rel, node.name) == _RECORD_SELF_FREEZE):
+            allowed.update(id(n) for n in ast.walk(node))
+
+    def mapping_field(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr in _MAPPING_FIELDS
+
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in allowed:
+            continue
+        what = None
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute) and f.attr == "__setattr__":
+                what = "__setattr__ call"
+            elif isinstance(f, ast.Name) and f.id in ("setattr", "delattr"):
+                what = f"{f.id}() call"
+            elif isinstance(f, ast.Attribute) and f.attr in _MUTATORS and mapping_field(f.value):
+                what = f"in-place .{f.attr}() on a record's {f.value.attr}"
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Subscript) and mapping_field(t.value):
+                    what = f"item write to a record's {t.value.attr}"
+                elif (isinstance(t, ast.Attribute) and t.attr in fields
+                      and not (isinstance(t.value, ast.Name) and t.value.id == "self")):
+                    what = f"assignment to field {t.attr!r} of another object"
+        if what:
+            found.append(f"{rel}:{node.lineno}: {what}")
+    return found
+
+
+def test_no_module_mutates_a_record_it_did_not_create() -> None:
+    """Records change only by making new ones (dataclasses.replace): checked in the source of
+    every module, and at run time on a record (frozen, read-only mappings all the way down)."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from tvbench.data.record import Continuation, ItemRecord
+
+    paths = [*sorted((REPO / "tvbench").rglob("*.py")), *sorted((REPO / "tasks").rglob("*.py"))]
+    found = [line for path in paths for line in _record_mutations(path)]
+    assert not found, "records must be replaced, never changed:\n" + "\n".join(found)
+
+    given_metrics = {"f1": 0.5}
+    rec = ItemRecord(id="1", lang="en", output=(Continuation("a", -1.0, -1.0, 1),),
+                     answer={"fields": ["x", {"y": 1}]}, metrics=given_metrics,
+                     extra={"judge_reply": "8", "nested": {"a": [1, 2]}},
+                     provenance={"judge": "judge[m]"})
+    given_metrics["f1"] = 0.0  # the caller's dict is copied, not shared
+    assert rec.metrics["f1"] == 0.5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.score = 1.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.output[0].total = 0.0  # type: ignore[index,misc]
+    for mapping in (rec.metrics, rec.extra, rec.provenance, rec.answer, rec.extra["nested"],
+                    rec.answer["fields"][1]):
+        assert isinstance(mapping, MappingProxyType)
+        with pytest.raises(TypeError):
+            mapping["new"] = 1  # type: ignore[index]
+    assert isinstance(rec.answer["fields"], tuple) and isinstance(rec.extra["nested"]["a"], tuple)
+    changed = dataclasses.replace(rec, metrics={**rec.metrics, "f1": 1.0})
+    assert (rec.metrics["f1"], changed.metrics["f1"]) == (0.5, 1.0)
+    assert isinstance(changed.metrics, MappingProxyType)

@@ -42,7 +42,7 @@ def test_the_packaged_copy_is_the_same_file() -> None:
     ("[run]\nbatch_size = 8\nbatch_sise = 4\n", "run.batch_sise", 3, "Did you mean 'batch_size'"),
     ("[run]\nbatch_size = \"eight\"\n", "run.batch_size", 2, "expected int"),
     ("[run]\nbatch_size = true\n", "run.batch_size", 2, "expected int"),
-    ("[run]\ndata = \"cloud\"\n", "run.data", 2, "'samples' or 'hub'"),
+    ("[run]\ndata = \"cloud\"\n", "run.data", 2, "expected 'bundled' or 'hub'"),
     ("\n[models.x]\nfamily = \"gemma3\"\nbakend = \"hf\"\n", "models.x.bakend", 4,
      "Did you mean 'backend'"),
     ("[models.x]\nbackend = \"grpc\"\n", "models.x.backend", 2, "unknown backend"),
@@ -196,3 +196,9 @@ def test_declared_task_options_from_the_file_reach_the_task() -> None:
     cfg = config.parse('[tasks.textvqa]\nnormaliser = "evalai-clean"\n', "my/tvbench.toml")
     plan = build_plan(cfg, models=["gemma3"], tasks=["textvqa"])
     assert plan.tasks[0].task.config["normaliser"] == "evalai-clean"
+
+
+def test_bundled_data_is_still_accepted_under_its_old_name_samples() -> None:
+    assert config.parse('[run]\ndata = "bundled"\n').run.data == "bundled"
+    assert config.parse('[run]\ndata = "samples"\n').run.data == "bundled"
+    assert config.parse("").run.data == "bundled"

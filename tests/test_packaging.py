@@ -1,4 +1,4 @@
-"""An installed wheel works from another folder: tasks, samples and config are inside it."""
+"""An installed wheel works from another folder: tasks, bundled data and config are inside it."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ def test_wheel_runs_the_builtin_tasks_from_another_folder(tmp_path: Path) -> Non
         REPO / "tvbench.toml").read_bytes()
     for needed in ("tvbench/tvbench.toml", "tvbench/data/languages.json",
                    "tvbench/scorers/comet_worker.py", "tvbench/report/templates/",
-                   "tvbench_tasks/textvqa.py", "tvbench_tasks/samples/textvqa/validation.parquet",
-                   "tvbench_tasks/samples/vimul_bench/videos/"):
+                   "tvbench_tasks/textvqa.py", "tvbench_tasks/bundled/textvqa/validation.parquet",
+                   "tvbench_tasks/bundled/vimul_bench/videos/"):
         assert any(n.startswith(needed) for n in names), f"{needed} missing from the wheel"
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",

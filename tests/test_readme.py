@@ -29,6 +29,7 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_the_add_a_task_example_runs() -> None:
     from tvbench.data.outputs import Generation
+    from tvbench.data.record import ItemRecord
     from tvbench.tasks.registry import TASKS
 
     code = re.search(r"## Adding a task.*?```python\n(.*?)```", README, re.S).group(1)
@@ -38,13 +39,13 @@ def test_the_add_a_task_example_runs() -> None:
     assert TASKS.get("sign_vqa") is namespace["SignVQA"]
     buf = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buf, "PNG")
-    sample = task.to_sample({"id": "7", "lang": "de", "question": "was steht da?",
-                             "answer": "Stop", "image": {"bytes": buf.getvalue()}}, 0, None)
-    assert "Answer with one word." in task.build(sample).render()
-    result = task.score(sample, Generation(" stop "))
+    item = task.to_item({"id": "7", "lang": "de", "question": "was steht da?",
+                         "answer": "Stop", "image": {"bytes": buf.getvalue()}}, 0, None)
+    assert "Answer with one word." in task.build(item).render()
+    result = task.score(item, Generation(" stop "))
     assert result.score == 1.0
-    record = {"score": result.score}
-    assert task.metrics()[0].stats(sample, record) == [1.0, 1.0]
+    record = ItemRecord(id=item.id, lang=item.lang, score=result.score)
+    assert task.metrics({})[0].stats(item, record) == [1.0, 1.0]
 
 
 def test_adding_a_model_family_fits_on_one_screen_and_names_real_fields() -> None:

@@ -57,7 +57,7 @@ def test_an_extra_task_folder_named_in_the_config_registers_its_tasks(cli, tmp_p
     code, out = cli("run", "--model", "gemma3", "--tasks", "my_textvqa", "--output", "o",
                     "--no-report")
     assert code == 0, out
-    assert Path("o/tiny-gemma3/samples/my_textvqa.jsonl").is_file()
+    assert Path("o/tiny-gemma3/records/my_textvqa.jsonl").is_file()
 
 
 def test_a_missing_task_folder_is_named(tmp_path) -> None:

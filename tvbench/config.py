@@ -35,7 +35,7 @@ class RunDefaults:
 
     models: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
-    data: str = "samples"  # "samples" (bundled) or "hub" (the real datasets)
+    data: str = "bundled"  # "bundled" (shipped synthetic sets) or "hub" (the real datasets)
     batch_size: int = 8
     output: str = "runs"
     device: str = "auto"
@@ -107,7 +107,8 @@ def _one_of(kind: str, choices: Sequence[str]) -> Callable[[Any], str | None]:
 
 
 def _data_mode(v: str) -> str | None:
-    return None if v in ("samples", "hub") else f"expected 'samples' or 'hub', got {v!r}"
+    return None if v in ("bundled", "samples", "hub") else (
+        f"expected 'bundled' or 'hub' ('samples' is read as 'bundled'), got {v!r}")
 
 
 def _http_url(v: str) -> str | None:
@@ -236,6 +237,8 @@ def parse(text: str, path: str = "tvbench.toml") -> Config:
     c = _Checker(path, text)
     c.table(raw, [], _TOP)
     run = c.table(raw.get("run", {}), ["run"], _RUN)
+    if run.get("data") == "samples":  # the old name, kept so older files keep working
+        run = {**run, "data": "bundled"}
     defaults = RunDefaults(**{k: tuple(v) if isinstance(v, list) else v for k, v in run.items()})
     models = {}
     for name, body in c.named_tables(raw.get("models", {}), ["models"], "model").items():

@@ -18,8 +18,8 @@ def test_batch_size_8_gives_exactly_the_outputs_of_batch_size_1(cli, tmp_path: P
                         "--batch-size", bs, "--output", f"out{bs}", "--no-report",
                         "--max-new-tokens", "12")
         assert code == 0, out
-    b8 = _records(Path("out8/D/samples/textvqa.jsonl"))
-    b1 = _records(Path("out1/D/samples/textvqa.jsonl"))
+    b8 = _records(Path("out8/D/records/textvqa.jsonl"))
+    b1 = _records(Path("out1/D/records/textvqa.jsonl"))
     assert len(b8) == 12
     assert [r["output"] for r in b8] == [r["output"] for r in b1]
     assert len({r["output"] for r in b8}) > 1, "identical outputs would make the check vacuous"
@@ -33,10 +33,10 @@ def test_batch_size_8_gives_exactly_the_outputs_of_batch_size_1(cli, tmp_path: P
 def test_rerunning_resumes_instead_of_redoing(cli) -> None:
     args = ("run", "--model", "gemma3", "--tasks", "textvqa", "--output", "o", "--no-report")
     assert cli(*args)[0] == 0
-    first = Path("o/tiny-gemma3/samples/textvqa.jsonl").read_text()
+    first = Path("o/tiny-gemma3/records/textvqa.jsonl").read_text()
     code, out = cli(*args)
     assert code == 0 and "resuming, 12/12 items done" in out
-    assert Path("o/tiny-gemma3/samples/textvqa.jsonl").read_text() == first
+    assert Path("o/tiny-gemma3/records/textvqa.jsonl").read_text() == first
 
 
 def test_unknown_names_and_paths_get_clear_messages(cli) -> None:

@@ -200,10 +200,10 @@ def test_a_fifth_family_builds_lists_and_runs(fifth_family: str, cli, tmp_path: 
     entry = parse_model_arg(fifth_family, {})
     assert entry.tiny and entry.languages() == ("en", "de")
     assert capabilities(entry) == FIFTH.capabilities
-    adapter = FifthAdapter(str(cached_tiny(fifth_family)), batch_size=2)
+    adapter = FifthAdapter(str(cached_tiny(fifth_family)))
     image = ImagePart(_png())
     inputs = [ModelInput.user(image, "What is this?"), ModelInput.user("Say hi.")]
-    out_gen = adapter.generate(inputs, GenerationSettings(max_new_tokens=4))
+    out_gen = adapter.generate(inputs, GenerationSettings(max_new_tokens=4), batch_size=2)
     assert [g.error for g in out_gen] == [None, None]
     assert adapter.spec.family == "llava_demo" and adapter.spec.adapter == "hf-llava_demo"
     assert video_mode(fifth_family, "llava_next") == "frames"

@@ -53,8 +53,8 @@ def _videos() -> list[ModelInput]:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_batched_generation_equals_batch_size_one(family: str, tiny_adapter) -> None:
     settings = GenerationSettings(max_new_tokens=8)
-    batched = tiny_adapter(family, batch_size=4).generate(_inputs(), settings)
-    single = tiny_adapter(family, batch_size=1).generate(_inputs(), settings)
+    batched = tiny_adapter(family).generate(_inputs(), settings, batch_size=4)
+    single = tiny_adapter(family).generate(_inputs(), settings, batch_size=1)
     assert all(g.error is None for g in batched + single)
     assert [g.text for g in batched] == [g.text for g in single]
     assert [g.n_tokens for g in batched] == [g.n_tokens for g in single]
@@ -63,7 +63,7 @@ def test_batched_generation_equals_batch_size_one(family: str, tiny_adapter) -> 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_batches_are_left_padded(family: str, tiny_adapter) -> None:
-    adapter = tiny_adapter(family, batch_size=4)
+    adapter = tiny_adapter(family)
     inputs = _inputs()[:4]
     enc = adapter.encode([adapter.prompt_text(i) for i in inputs], inputs, padding_side="left")
     mask = enc["attention_mask"]
@@ -76,9 +76,9 @@ def test_loglikelihood_batched_equals_single_and_manual(family: str, tiny_adapte
     import torch
 
     conts = ["Das ist eine Katze.", "gato", "x", "猫在桌子上。", "ano, pes", "кот"]
-    batched = tiny_adapter(family, batch_size=4).loglikelihood(_inputs(), conts)
-    single_adapter = tiny_adapter(family, batch_size=1)
-    single = single_adapter.loglikelihood(_inputs(), conts)
+    single_adapter = tiny_adapter(family)
+    batched = single_adapter.loglikelihood(_inputs(), conts, batch_size=4)
+    single = single_adapter.loglikelihood(_inputs(), conts, batch_size=1)
     for b, s in zip(batched, single, strict=True):
         assert b.error is None and s.error is None
         assert b.n_tokens == s.n_tokens > 0
@@ -102,8 +102,8 @@ def test_loglikelihood_batched_equals_single_and_manual(family: str, tiny_adapte
 @pytest.mark.parametrize("family", FAMILIES)
 def test_video_batched_equals_single(family: str, tiny_adapter) -> None:
     settings = GenerationSettings(max_new_tokens=6)
-    batched = tiny_adapter(family, batch_size=4).generate(_videos(), settings)
-    single = tiny_adapter(family, batch_size=1).generate(_videos(), settings)
+    batched = tiny_adapter(family).generate(_videos(), settings, batch_size=4)
+    single = tiny_adapter(family).generate(_videos(), settings, batch_size=1)
     assert all(g.error is None for g in batched), [g.error for g in batched]
     assert [g.text for g in batched] == [g.text for g in single]
 
@@ -113,21 +113,22 @@ def test_towervideo_takes_video_natively(tmp_path) -> None:
     from tvbench.models.tiny import build_tiny
 
     folder = build_tiny("towervideo", tmp_path / "tv")
-    adapter = TowerVisionAdapter(str(folder), batch_size=2)
+    adapter = TowerVisionAdapter(str(folder))
     assert adapter.video_mode == "native"
     assert type(adapter.model).__name__ == "LlavaOnevisionForConditionalGeneration"
     settings = GenerationSettings(max_new_tokens=6)
-    batched = adapter.generate(_videos(), settings)
-    adapter.batch_size = 1
-    assert [g.text for g in batched] == [g.text for g in adapter.generate(_videos(), settings)]
+    batched = adapter.generate(_videos(), settings, batch_size=2)
+    single = adapter.generate(_videos(), settings, batch_size=1)
+    assert [g.text for g in batched] == [g.text for g in single]
     assert "<video>" in adapter.prompt_text(_videos()[0])
 
 
 def test_stop_strings_cut_identically(tiny_adapter) -> None:
-    adapter = tiny_adapter("qwen2_5_vl", batch_size=4)
-    free = adapter.generate(_inputs(), GenerationSettings(max_new_tokens=8))
+    adapter = tiny_adapter("qwen2_5_vl")
+    free = adapter.generate(_inputs(), GenerationSettings(max_new_tokens=8), batch_size=4)
     stop = free[0].text[2:4]
     assert stop, "need a non-empty stop string taken from a real output"
-    cut = adapter.generate(_inputs(), GenerationSettings(max_new_tokens=8, stop=(stop,)))
+    cut = adapter.generate(_inputs(), GenerationSettings(max_new_tokens=8, stop=(stop,)),
+                           batch_size=4)
     assert cut[0].text == free[0].text[: free[0].text.find(stop)]
     assert all(stop not in g.text for g in cut)

@@ -310,7 +310,7 @@ def test_from_entry_and_registry(server: FakeOpenAIServer, monkeypatch: pytest.M
     entry = ModelEntry(name="served", backend="openai", base_url=server.url + "/",
                        model="org/model", api_key_env=KEY_ENV, concurrency=3, timeout=9.0,
                        max_retries=1, seen_languages=("en",), max_frames=4)
-    adapter = load_adapter(entry, batch_size=8)
+    adapter = load_adapter(entry)
     try:
         assert isinstance(adapter, OpenAIAdapter)
         assert adapter.spec.settings == {"concurrency": 3, "timeout": 9.0, "max_retries": 1,
@@ -364,7 +364,7 @@ def test_cli_run_end_to_end_never_leaks_the_key(
     block = results["tasks"]["textvqa"]
     assert "model:" + server.url + "@fake|" in json.dumps(block)
     records = [json.loads(line) for line in
-               (out_dir / "fake" / "samples" / "textvqa.jsonl").read_text().splitlines()]
+               (out_dir / "fake" / "records" / "textvqa.jsonl").read_text().splitlines()]
     assert len(records) == 12 == len(server.requests)
     by_id = {r["id"]: r for r in records}
     assert by_id["50000"]["output"] == "Cafe Roma" and by_id["50000"]["score"] == 1.0

@@ -87,7 +87,7 @@ def test_import_works_and_construction_says_how_to_install(
     entry = parse_model_arg("vllm:qwen2_5_vl:Qwen/Qwen2.5-VL-3B-Instruct", {})
     assert capabilities(entry) == VLLMAdapter.capabilities
     with pytest.raises(VLLMUnavailable, match=r'pip install "tvbench\[vllm\]"'):
-        load_adapter(entry, batch_size=8)
+        load_adapter(entry)
     with pytest.raises(VLLMUnavailable):
         VLLMAdapter("Qwen/Qwen2.5-VL-3B-Instruct", family="qwen2_5_vl")
 
@@ -104,7 +104,7 @@ def test_from_entry_needs_family_and_path() -> None:
 def test_prompts_and_media_match_the_transformers_adapter(
         family: str, tiny: Callable[[str], Path], tiny_adapter: Callable[..., Any]) -> None:
     """Both backends must show a model the same prompt text and the same pixels."""
-    hf = tiny_adapter(family, batch_size=1)
+    hf = tiny_adapter(family)
     proc = _processor(tiny, family)
     mode = video_mode(family, proc_model_type(tiny, family))
     assert mode == hf.video_mode
@@ -290,7 +290,7 @@ def test_adapter_end_to_end_with_fake_vllm(fake_vllm: type[FakeLLM],
     entry = ModelEntry(name="q", backend="vllm", family="qwen2_5_vl", path=path,
                        tensor_parallel_size=2, gpu_memory_utilization=0.5,
                        processor_kwargs={"max_pixels": 12544}, seen_languages=("en",))
-    adapter = load_adapter(entry, batch_size=8, dtype="bfloat16")
+    adapter = load_adapter(entry, dtype="bfloat16")
     assert isinstance(adapter, VLLMAdapter)
     [llm] = fake_vllm.instances
     assert llm.kw == {"model": path, "dtype": "bfloat16", "tensor_parallel_size": 2,
@@ -305,7 +305,7 @@ def test_adapter_end_to_end_with_fake_vllm(fake_vllm: type[FakeLLM],
 
     inputs = _inputs()
     batches: list[list[int]] = []
-    out = adapter.generate(inputs, GenerationSettings(20, stop=("STOP",)),
+    out = adapter.generate(inputs, GenerationSettings(20, stop=("STOP",)), batch_size=8,
                            on_batch=lambda i, _r: batches.append(i))
     [(requests, params, use_tqdm)] = llm.calls
     assert params.kw == {"n": 1, "max_tokens": 20, "temperature": 0.0, "stop": ["STOP"]}

@@ -1,4 +1,4 @@
-"""Fixtures for report tests: a multi-language pair of comparable runs with samples."""
+"""Fixtures for report tests: a multi-language pair of comparable runs with item records."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .synthetic import jpeg, record, task_block, write_run
 @pytest.fixture
 def multilang_runs(tmp_path: Path) -> Path:
     """Two comparable models on a 4-language task + a single-language task; one with a list of
-    seen languages (de, en), one without; the first also has samples and thumbnails."""
+    seen languages (de, en), one without; the first also has item records and thumbnails."""
     root = tmp_path / "runs"
     seen = ["en", "de"]
     a_scores = {"en": 80.0, "de": 70.0, "sw": 40.0, "is": 50.0}

@@ -1,4 +1,4 @@
-"""Synthetic run folders in the real results.json / samples schema, for report tests.
+"""Synthetic run folders in the real results.json / item record schema, for report tests.
 
 Real runs only cover TextVQA (English) today; these builders make multi-language,
 multi-task runs with chosen scores, CIs, unseen flags and signatures, so every expected
@@ -82,14 +82,16 @@ def write_run(root: Path, folder: str, model: str, tasks: Mapping[str, dict[str,
         results["reported"] = dict(reported)
     run.write_results(results)
     for task, recs in (records or {}).items():
-        out = []
+        lines = []
         for rec in recs:
             rec = dict(rec)
             key = (task, str(rec["id"]))
             if thumbs and key in thumbs:
                 rec["thumb"] = run.write_thumbnail(task, str(rec["id"]), thumbs[key])
-            out.append(rec)
-        run.write_records(task, out)
+            lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
+        # Raw lines, not ItemRecords: tests also write values no record could hold.
+        run.records_path(task).parent.mkdir(parents=True, exist_ok=True)
+        run.records_path(task).write_text("".join(lines), "utf-8")
     return run.root
 
 

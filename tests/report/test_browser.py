@@ -195,7 +195,7 @@ def test_heatmap_svg_has_tooltips_with_n_and_ci(browser: Any, report: Path, tmp_
         assert "beta-7b · mvqa: 56.2 · n=40 · 95% CI [55.2, 57.2]" in bars.all_text_contents()
         box = page.page.locator("section[data-task='mvqa'] svg.heatmap").bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 50
-        page.page.locator("details.samples > summary").first.click()
+        page.page.locator("details.browser > summary").first.click()
         img = page.page.locator("section[data-task='mvqa'] article.item img").first
         assert img.evaluate("i => i.complete && i.naturalWidth") == 128  # the data: URI decoded
         shot = tmp_path / "leaderboard.png"

@@ -162,7 +162,7 @@ def test_reported_folders_are_marked_everywhere(results: dict[str, dict]) -> Non
     assert len(results) == 16
     for key, res in results.items():
         assert res["reported"]["source"].startswith("TowerVision paper arXiv 2510.21849, Table")
-        assert not (PAPER / key / "samples").exists()
+        assert not (PAPER / key / "records").exists() and not (PAPER / key / "samples").exists()
         for block in res["tasks"].values():
             assert block["ci95"] is None and block["n"] is None
             assert block["status"].startswith("reported")

@@ -21,10 +21,9 @@ class FakeAdapter:
     capabilities = frozenset({Capability.GENERATE, Capability.LOGLIKELIHOOD, Capability.IMAGE,
                               Capability.MULTI_IMAGE, Capability.VIDEO})
 
-    def __init__(self, *, batch_size: int = 2, crash_after: int | None = None,
+    def __init__(self, *, crash_after: int | None = None,
                  answers: dict[str, str] | None = None, seen: tuple[str, ...] | None = ("en",),
                  name: str = "fake") -> None:
-        self.batch_size = batch_size
         self.crash_after = crash_after
         self.answers = answers or {}
         self.batches = 0
@@ -33,7 +32,7 @@ class FakeAdapter:
                               source=f"fake/{name}", revision="r1", dtype="n/a",
                               seen_languages=seen)
 
-    def _answer(self, inp: ModelInput) -> str:
+    def _answer(self, inp: ModelInput, batch_size: int) -> str:
         text = inp.render()
         for key, value in self.answers.items():
             if key in text:
@@ -46,27 +45,30 @@ class FakeAdapter:
         self.batches += 1
         self.calls.append(n)
 
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: OnBatch[Generation] | None = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
+                 ) -> list[Generation]:
         def fn(batch: list[ModelInput]) -> list[Generation]:
             self._tick(len(batch))
             for inp in batch:  # a real model decodes its images; so does the fake
                 for image in inp.images:
                     image.pil()
-            return [Generation(self._answer(i)[: settings.max_new_tokens], 1) for i in batch]
+            return [Generation(self._answer(i, batch_size)[: settings.max_new_tokens], 1)
+                    for i in batch]
 
         safe = isolate_failures(fn, lambda _i, exc: Generation("", 0, f"{exc}"))
-        return run_batched(inputs, safe, batch_size=self.batch_size, length=lambda i: 0,
+        return run_batched(inputs, safe, batch_size=batch_size, length=lambda i: 0,
                            on_batch=on_batch)
 
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: OnBatch[LogLikelihood] | None = None) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
+                      ) -> list[LogLikelihood]:
         def fn(batch: list[tuple[ModelInput, str]]) -> list[LogLikelihood]:
             self._tick(len(batch))
             return [LogLikelihood(-float(len(c)), -1.0, max(1, len(c))) for _, c in batch]
 
         return run_batched(list(zip(inputs, continuations, strict=True)), fn,
-                           batch_size=self.batch_size, length=lambda p: 0, on_batch=on_batch)
+                           batch_size=batch_size, length=lambda p: 0, on_batch=on_batch)
 
     def close(self) -> None:
         pass

@@ -39,9 +39,9 @@ def test_torchrun_two_processes_match_one(tmp_path: Path) -> None:
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[:3000]
     one, two = tmp_path / "one" / "tiny-qwen2_5_vl", tmp_path / "two" / "tiny-qwen2_5_vl"
-    assert (one / "samples/textvqa.jsonl").read_bytes() == (two / "samples/textvqa.jsonl"
+    assert (one / "records/textvqa.jsonl").read_bytes() == (two / "records/textvqa.jsonl"
                                                             ).read_bytes()
-    assert sorted(p.name for p in (two / "samples").iterdir()) == ["textvqa.jsonl"]
+    assert sorted(p.name for p in (two / "records").iterdir()) == ["textvqa.jsonl"]
     a = json.loads((one / "results.json").read_text())["tasks"]
     b = json.loads((two / "results.json").read_text())["tasks"]
     assert a == b

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from tvbench.runs.items import prepare_item, scored_record
+from tvbench.data.outputs import Generation
+from tvbench.data.record import Continuation, ItemRecord
+from tvbench.runs.items import prepare, record_of, scored
 
 
-def _task_and_sample():
+def _task_and_item():
     from tvbench_tasks.textvqa import TextVQA
 
     task = TextVQA()
@@ -13,26 +15,37 @@ def _task_and_sample():
 
 
 def test_input_hash_covers_prompt_media_and_generation_settings() -> None:
-    task, sample = _task_and_sample()
-    a = prepare_item(task, sample, "greedy,max16")
-    assert a.input_hash == prepare_item(task, sample, "greedy,max16").input_hash
-    assert a.input_hash != prepare_item(task, sample, "greedy,max8").input_hash
+    task, item = _task_and_item()
+    a = prepare(task, item, "greedy,max16")
+    assert a.input_hash == prepare(task, item, "greedy,max16").input_hash
+    assert a.input_hash != prepare(task, item, "greedy,max8").input_hash
     assert a.prompt.startswith("[user] <image>What is the name of the cafe?")
 
 
 def test_scoring_is_recomputed_from_the_output_and_errors_are_kept() -> None:
-    task, sample = _task_and_sample()
-    stale = {"id": sample.id, "output": "Cafe Roma", "answer": "x", "score": 0.0,
-             "error": None, "extra": {"old": 1}}
-    fresh = scored_record(task, sample, stale)
-    assert (fresh["answer"], fresh["score"], "extra" in fresh) == ("cafe roma", 1.0, False)
-    assert stale["score"] == 0.0  # the input record is not mutated
-    failed = {"id": sample.id, "output": None, "error": "CUDA error", "score": None}
-    assert scored_record(task, sample, failed) is failed
+    task, item = _task_and_item()
+    stale = ItemRecord(id=item.id, lang="en", output="Cafe Roma", answer="x", score=0.0,
+                       extra={"old": 1})
+    fresh = scored(task, item, stale)
+    assert (fresh.answer, fresh.score, dict(fresh.extra)) == ("cafe roma", 1.0, {})
+    assert stale.score == 0.0 and dict(stale.extra) == {"old": 1}  # a new record, not a change
+    failed = ItemRecord(id=item.id, lang="en", error="CUDA error")
+    assert scored(task, item, failed) is failed
 
 
 def test_a_scoring_failure_becomes_the_record_error() -> None:
-    task, sample = _task_and_sample()
-    bad = scored_record(task, sample, {"id": sample.id, "output": ["not", "a", "generation"],
-                                       "error": None})
-    assert bad["error"].startswith("scoring failed:") and bad["score"] is None
+    task, item = _task_and_item()
+    wrong_kind = ItemRecord(id=item.id, lang="en", output=(Continuation("a", -1.0, -1.0, 1),))
+    bad = scored(task, item, wrong_kind)
+    assert bad.error is not None and bad.error.startswith("scoring failed:")
+    assert bad.score is None
+
+
+def test_a_record_is_made_from_what_the_model_said() -> None:
+    task, item = _task_and_item()
+    p = prepare(task, item, "greedy,max16")
+    ok = record_of(p, Generation("Cafe", 3), thumb="thumbs/t/x.jpg")
+    assert (ok.output, ok.n_tokens, ok.error, ok.thumb) == ("Cafe", 3, None, "thumbs/t/x.jpg")
+    assert ok.input_hash == p.input_hash and ok.prompt == p.prompt
+    failed = record_of(p, Generation("", 0, "CUDA out of memory"))
+    assert (failed.output, failed.n_tokens, failed.error) == (None, None, "CUDA out of memory")

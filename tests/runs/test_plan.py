@@ -17,9 +17,20 @@ CFG = config.parse((Path(__file__).resolve().parents[2] / "tvbench.toml").read_t
 
 def test_default_plan_is_the_offline_one() -> None:
     plan = build_plan(CFG, tasks=["textvqa"])
-    assert [m.name for m in plan.models] == list(CFG.run.models)
-    assert plan.data_mode == "samples"
+    assert [m.entry.name for m in plan.models] == list(CFG.run.models)
+    assert plan.data_mode == "bundled"
     assert plan.tasks[0].source == plan.tasks[0].task.bundled_source()
+    assert build_plan(CFG, tasks=["textvqa"], data=["samples"]).data_mode == "bundled"
+
+
+def test_generation_caps_are_resolved_per_model_once() -> None:
+    """A model entry's cap applies unless --max-new-tokens overrides it."""
+    plan = build_plan(CFG, models=["tiny-gemma3", "gemma-3-4b"], tasks=["textvqa"])
+    assert [m.settings.max_new_tokens for m in plan.models] == [16, None]
+    plan = build_plan(CFG, models=["tiny-gemma3", "gemma-3-4b"], tasks=["textvqa"],
+                      max_new_tokens=12, batch_size=3)
+    assert [m.settings.max_new_tokens for m in plan.models] == [12, 12]
+    assert [m.settings.batch_size for m in plan.models] == [3, 3]
 
 
 def test_hub_data_and_local_overrides(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def _plan():
 
 
 def _lines(folder: Path) -> list[dict]:
-    return [json.loads(x) for x in (folder / "samples" / "textvqa.jsonl").read_text().splitlines()]
+    return [json.loads(x) for x in (folder / "records" / "textvqa.jsonl").read_text().splitlines()]
 
 
 def test_records_follow_the_log_contract(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_a_killed_run_resumes_to_identical_results(tmp_path: Path) -> None:
 
 def test_a_torn_last_line_is_regenerated(tmp_path: Path) -> None:
     Runner(FakeAdapter(), RunFolder(tmp_path), RunSettings(batch_size=4)).run([_plan()])
-    path = tmp_path / "samples" / "textvqa.jsonl"
+    path = tmp_path / "records" / "textvqa.jsonl"
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:5]) + lines[5][:30])  # died in the middle of a write
     adapter = FakeAdapter()
@@ -125,14 +125,14 @@ def test_a_broken_item_is_a_recorded_error_not_a_drop(tmp_path: Path) -> None:
 
 def test_parity_check_reports_mismatches(tmp_path: Path) -> None:
     class Drifting(FakeAdapter):
-        def _answer(self, inp):  # depends on the batch size: exactly the bug to catch
-            return super()._answer(inp) + ("" if self.batch_size == 1 else "!")
+        def _answer(self, inp, batch_size):  # depends on the batch size: the bug to catch
+            return super()._answer(inp, batch_size) + ("" if batch_size == 1 else "!")
 
-    results = Runner(Drifting(batch_size=4), RunFolder(tmp_path),
+    results = Runner(Drifting(), RunFolder(tmp_path),
                      RunSettings(batch_size=4, check_parity=3)).run([_plan()])
     parity = results["tasks"]["textvqa"]["parity"]
     assert parity["checked"] == 3 and len(parity["mismatches"]) == 3
-    clean = Runner(FakeAdapter(batch_size=4), RunFolder(tmp_path / "ok"),
+    clean = Runner(FakeAdapter(), RunFolder(tmp_path / "ok"),
                    RunSettings(batch_size=4, check_parity=3)).run([_plan()])
     assert clean["tasks"]["textvqa"]["parity"] == {"checked": 3, "batch_size": 4,
                                                    "mismatches": []}
@@ -184,3 +184,23 @@ def test_a_different_dtype_or_output_setting_is_refused(tmp_path: Path) -> None:
     tuned = FakeAdapter()
     tuned.spec = replace(tuned.spec, settings={"concurrency": 4})  # transport only: fine
     Runner(tuned, RunFolder(tmp_path), RunSettings()).run([_plan()])
+
+
+def test_a_run_folder_in_the_old_samples_layout_resumes_and_reports(tmp_path: Path) -> None:
+    """Folders written before ``records/`` keep their item log in ``samples/<task>.jsonl``."""
+    from tvbench.report.build import build_reports
+    from tvbench.report.item_browser import browse
+    from tvbench.report.tables import build_board
+
+    reference = Runner(FakeAdapter(), RunFolder(tmp_path), RunSettings()).run([_plan()])
+    lines = _lines(tmp_path)
+    (tmp_path / "records").rename(tmp_path / "samples")  # the old layout, byte for byte
+    old = build_reports([tmp_path], tmp_path / "report-old", ("md", "html"))[1]
+    items = browse(build_board(old).tasks[0], old.runs, per_language=len(lines))
+    assert {it.item_id for it in items} == {r["id"] for r in lines}
+    assert {o.output for it in items for o in it.outputs} == {r["output"] for r in lines}
+    adapter = FakeAdapter()
+    resumed = Runner(adapter, RunFolder(tmp_path), RunSettings()).run([_plan()])
+    assert adapter.calls == []  # every item was read back from samples/
+    assert resumed["tasks"] == reference["tasks"]
+    assert _lines(tmp_path) == lines and not (tmp_path / "samples").exists()

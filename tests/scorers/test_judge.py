@@ -42,8 +42,8 @@ class FakeJudgeModel:
                               adapter_version=1, source="fake/judge", revision="r1",
                               dtype="n/a", seen_languages=None)
 
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: object = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: object = None) -> list[Generation]:
         prompts = [i.messages[-1].text for i in inputs]
         self.calls.append(prompts)
         if len(self.calls) <= self.fail_calls:
@@ -57,8 +57,8 @@ class FakeJudgeModel:
                 out.append(Generation(self.reply(p), 1))
         return out
 
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: object = None) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: object = None) -> list[LogLikelihood]:
         raise NotImplementedError
 
     def close(self) -> None:

@@ -8,40 +8,42 @@ from typing import Any
 import pytest
 from tvbench_tasks.alm_bench import ALMBench
 
+from tvbench.data.item import Item
 from tvbench.data.loading import LocalDataset
 from tvbench.data.outputs import Capability, Generation
-from tvbench.data.sample import Sample
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.alm import parse_judge_score
 from tvbench.models.base import ModelSpec
 from tvbench.runs.results import summarize_task
 from tvbench.scorers import Scorers
 from tvbench.scorers.judge import Judge
+from tvbench.tasks.scoring import Rescored
 
 SPEC = ModelSpec(name="m", family="fake", adapter="fake", adapter_version=1, source="fake/m",
                  revision="r1", dtype="n/a", seen_languages=("en", "de"))
 MCQ, TF = "Multiple Choice Questions", "True False Question"
 
 
-def load(**options: Any) -> tuple[ALMBench, list[Sample]]:
+def load(**options: Any) -> tuple[ALMBench, list[Item]]:
     task = ALMBench(**options)
     return task, task.load(task.bundled_source())
 
 
-def by_id(samples: list[Sample]) -> dict[str, Sample]:
+def by_id(samples: list[Item]) -> dict[str, Item]:
     return {s.id: s for s in samples}
 
 
-def records_for(task: ALMBench, samples: list[Sample], outputs: dict[str, str]
-                ) -> list[dict[str, Any]]:
+def records_for(task: ALMBench, samples: list[Item], outputs: dict[str, str]
+                ) -> list[ItemRecord]:
     """Records as the runner writes them, with ``outputs[id]`` (default: empty) scored."""
     records = []
     for s in samples:
-        rec: dict[str, Any] = {"id": s.id, "lang": s.lang, "output": None, "answer": None,
-                               "score": None, "error": s.error}
+        rec = ItemRecord(id=s.id, lang=s.lang, error=s.error)
         if not s.error:
             gen = Generation(outputs.get(s.id, ""), 1)
             result = task.score(s, gen)
-            rec.update(output=gen.text, answer=result.answer, score=result.score)
+            rec = ItemRecord(id=s.id, lang=s.lang, output=gen.text, answer=result.answer,
+                             score=result.score)
         records.append(rec)
     return records
 
@@ -85,8 +87,8 @@ def test_fork_labels_only_make_unknown_labels_item_errors() -> None:
 
 def _write(tmp_path: Path, rows: list[dict[str, Any]]) -> LocalDataset:
     import datasets
-    from tvbench_tasks.samples.generate import write_parquet
-    from tvbench_tasks.samples.synth import scene_image
+    from tvbench_tasks.bundled.generate import write_parquet
+    from tvbench_tasks.bundled.synth import scene_image
 
     cols = ("ID", "Language", "Category", "Question_Type", "English_Question", "English_Answer",
             "Translated_Question", "Translated_Answer", "Image_Url")
@@ -160,7 +162,8 @@ def test_paper_summary_signature_and_groups() -> None:
     task, samples = load()
     outputs = {s.id: s.fields["target"] for s in samples if s.lang in ("en", "am", "zh-Hans")}
     records = records_for(task, samples, outputs)
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:x")
+    block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                           data_desc="local:x")
     assert block["status"] == "scored"
     assert block["score"] == pytest.approx(100 * 3 / 12)  # 3 of 12 languages all right
     assert "opts:option_labels=any,protocol=paper" in block["signature"]
@@ -183,7 +186,8 @@ class ScriptedJudge:
         self.prompts: list[str] = []
         self.reply = reply
 
-    def generate(self, inputs: Any, settings: Any, on_batch: Any = None) -> list[Generation]:
+    def generate(self, inputs: Any, settings: Any, *, batch_size: int = 1,
+                 on_batch: Any = None) -> list[Generation]:
         texts = [i.messages[-1].text for i in inputs]
         self.prompts += texts
         return [Generation(self.reply if "Model Prediction: right" in t else "0", 1)
@@ -207,11 +211,14 @@ def test_official_judge_prompts_and_scores(tmp_path: Path) -> None:
     en = [s for s in samples if s.lang == "en"]
     records = records_for(task, en, {"900_1_01_001": "right", "900_3_01_003": "right",
                                      "900_5_01_005": "right"})
-    assert all(r["score"] is None for r in records)  # nothing is scored before the judge
+    assert all(r.score is None for r in records)  # nothing is scored before the judge
     model = ScriptedJudge()
-    notes = task.rescore(en, records, Scorers(judge=_judge(tmp_path, model), judge_problem=None))
-    assert notes == []
-    assert [r["score"] for r in records] == [1.0, 0.0, 1.0, 0.0, 1.0]
+    judged = task.rescore(en, records, Scorers(judge=_judge(tmp_path, model),
+                                               judge_problem=None))
+    assert judged.notes == ()
+    assert [r.score for r in judged.records] == [1.0, 0.0, 1.0, 0.0, 1.0]
+    assert all(r.score is None for r in records)  # the scored records are new ones
+    assert judged.records[0].provenance == {"judge": judged.scored_by["judge"]}
     prompts = dict(zip([s.id for s in en], model.prompts, strict=True))
     # GPTScoring.py: MCQ ground truth = text before "(" (unstripped), T/F = full answer
     assert "Ground Truth: Fish and chips \nModel Prediction: right\n" in prompts["900_1_01_001"]
@@ -219,7 +226,7 @@ def test_official_judge_prompts_and_scores(tmp_path: Path) -> None:
     assert "Ground Truth: True\n" in prompts["900_3_01_003"]
     assert "Consistency, Fluency, and Relevance" in prompts["900_5_01_005"]
     assert "accuracy and correctness" in prompts["900_4_01_004"]
-    block = summarize_task(task, en, records, model=SPEC, data_desc="local:x")
+    block = summarize_task(task, en, judged, model=SPEC, data_desc="local:x")
     assert block["score"] == pytest.approx(60.0)
     assert "judge[scripted@1,tpl:" in block["signature"] and "protocol=official" in block[
         "signature"]
@@ -229,10 +236,10 @@ def test_official_judge_prompts_and_scores(tmp_path: Path) -> None:
 def test_official_without_judge_is_not_scored() -> None:
     task, samples = load(protocol="official")
     records = records_for(task, samples, {})
-    notes = task.rescore(samples, records, Scorers())
+    outcome = task.rescore(samples, records, Scorers())
+    notes = outcome.notes
     assert len(notes) == 1 and "33 items not scored" in notes[0] and "no judge" in notes[0]
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:x",
-                           notes=notes)
+    block = summarize_task(task, samples, outcome, model=SPEC, data_desc="local:x")
     assert block["score"] is None and block["status"].startswith("not scored")
     assert "metrics" not in block  # no other metric stands in for the judge
 
@@ -241,22 +248,24 @@ def test_garbage_verdict_is_an_item_error_then_retried(tmp_path: Path) -> None:
     task, samples = load(protocol="official")
     one = [s for s in samples if s.id == "900_1_01_001"]
     records = records_for(task, one, {"900_1_01_001": "right"})
-    task.rescore(one, records, Scorers(judge=_judge(tmp_path / "a", ScriptedJudge("n/a"))))
-    assert records[0]["score"] is None and records[0]["error"].startswith("judge: ")
-    assert records[0]["extra"]["judge_error"] is True
-    task.rescore(one, records, Scorers(judge=_judge(tmp_path / "b", ScriptedJudge("8"))))
-    assert records[0]["error"] is None and records[0]["score"] == 0.8
-    assert records[0]["metrics"] == {"judge_0_10": 8.0}
-    assert "judge_error" not in records[0]["extra"]
+    records = list(task.rescore(one, records, Scorers(
+        judge=_judge(tmp_path / "a", ScriptedJudge("n/a")))).records)
+    assert records[0].score is None and (records[0].error or "").startswith("judge: ")
+    assert records[0].extra["judge_error"] is True
+    records = list(task.rescore(one, records, Scorers(
+        judge=_judge(tmp_path / "b", ScriptedJudge("8")))).records)
+    assert records[0].error is None and records[0].score == 0.8
+    assert records[0].metrics == {"judge_0_10": 8.0}
+    assert "judge_error" not in records[0].extra
 
 
 def test_generation_errors_are_not_judged(tmp_path: Path) -> None:
     task, samples = load(protocol="official")
     one = [s for s in samples if s.id == "900_1_01_001"]
-    records = [{"id": one[0].id, "output": "", "score": None, "error": "CUDA out of memory"}]
+    records = [ItemRecord(id=one[0].id, lang="en", output="", error="CUDA out of memory")]
     model = ScriptedJudge()
-    task.rescore(one, records, Scorers(judge=_judge(tmp_path, model)))
-    assert model.prompts == [] and records[0]["error"] == "CUDA out of memory"
+    judged = task.rescore(one, records, Scorers(judge=_judge(tmp_path, model)))
+    assert model.prompts == [] and judged.records[0].error == "CUDA out of memory"
 
 
 def test_parse_rule_is_the_metric_modules() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ from tvbench_tasks.cc_ocr import CCOCR, PAPER_LANGUAGES, language_of, resolve_tr
 
 from tvbench.data.loading import DataSourceError, HubDataset, LocalDataset
 from tvbench.data.outputs import Capability, Generation
+from tvbench.data.record import ItemRecord
 from tvbench.models.base import ModelSpec
 from tvbench.runs.results import summarize_task
 from tvbench.tasks.base import TaskOptionError
+from tvbench.tasks.scoring import Rescored
 
 # (options, id): the fork's German suffix, its generic suffix, a character-level language,
 # and a KIE question that stays verbatim under tracks=all
@@ -27,14 +30,14 @@ def _load(**options: Any) -> tuple[CCOCR, list[Any]]:
     return task, task.load(task.bundled_source())
 
 
-def _records(task: CCOCR, samples: list[Any], outputs: dict[str, str]) -> list[dict[str, Any]]:
+def _records(task: CCOCR, samples: list[Any], outputs: dict[str, str]) -> Rescored:
     out = []
     for s in samples:
         text = outputs.get(s.id, s.fields["answer"])  # default: a perfect answer
         res = task.score(s, Generation(text, 3))
-        out.append({"id": s.id, "lang": s.lang, "score": res.score, "answer": res.answer,
-                    "metrics": res.metrics, "extra": res.extra, "error": None})
-    return out
+        out.append(ItemRecord(id=s.id, lang=s.lang, score=res.score, answer=res.answer,
+                              metrics=res.metrics, extra=res.extra))
+    return Rescored(tuple(out))
 
 
 # --------------------------------------------------------------------------------- data
@@ -165,7 +168,7 @@ MULTI_LAN_OUTPUTS = {
 def test_end_to_end_multi_lan() -> None:
     task, samples = _load()
     records = _records(task, samples, MULTI_LAN_OUTPUTS)
-    by_id = {r["id"]: r for r in records}
+    by_id = {r.id: r.to_json() for r in records.records}
     de = by_id["multi_lan_ocr/German/German_001.png"]
     assert de["metrics"] == {"f1": pytest.approx(0.8, abs=1e-8), "recall": pytest.approx(2 / 3),
                              "precision": pytest.approx(1.0), "right": 2, "n_gt": 3, "n_pred": 2}
@@ -211,7 +214,7 @@ ALL_OUTPUTS = {
 def test_end_to_end_all_tracks() -> None:
     task, samples = _load(tracks="all")
     records = _records(task, samples, ALL_OUTPUTS)
-    by_id = {r["id"]: r for r in records}
+    by_id = {r.id: r.to_json() for r in records.records}
     kie = by_id["kie/sroie2019_word/sroie2019_word_000.png"]
     assert (kie["metrics"]["tp"], kie["metrics"]["fp_fn"]) == (3, 2)
     assert kie["answer"]["total"] == "8.76" and kie["extra"]["parsed"]
@@ -243,8 +246,9 @@ def test_end_to_end_all_tracks() -> None:
 
 def test_errors_are_excluded_and_counted() -> None:
     task, samples = _load(tracks="all")
-    records = _records(task, samples, {})
-    records[0] = {**records[0], "score": None, "metrics": None, "error": "generation failed"}
+    scored = _records(task, samples, {}).records
+    records = Rescored((replace(scored[0], score=None, metrics={}, error="generation failed"),
+                        *scored[1:]))
     block = summarize_task(task, samples, records, model=SPEC, data_desc="local:cc_ocr")
     assert block["n_errors"] == 1
     assert block["breakdown"]["cc_ocr"]["excluded_errors"] == {"doc_parsing/doc_scan_eng": 1}
@@ -270,13 +274,12 @@ class _Oracle:
     """Answers every CC-OCR item with its ground truth, found by the image's digest."""
 
     capabilities = frozenset({Capability.GENERATE, Capability.IMAGE})
-    batch_size = 4
-
     def __init__(self, samples: list[Any]) -> None:
         self.by_image = {s.media[0].digest: s.fields["answer"] for s in samples}
         self.spec = SPEC
 
-    def generate(self, inputs: Any, settings: Any, on_batch: Any = None) -> list[Generation]:
+    def generate(self, inputs: Any, settings: Any, *, batch_size: int = 1,
+                 on_batch: Any = None) -> list[Generation]:
         out = [Generation(self.by_image[i.images[0].digest], 1) for i in inputs]
         if on_batch:
             on_batch(list(range(len(out))), out)
@@ -296,4 +299,4 @@ def test_runner_end_to_end_with_perfect_answers(tmp_path: Path) -> None:
         assert block["metrics"][name]["score"] == pytest.approx(100.0, abs=1e-3), name
     assert block["breakdown"]["cc_ocr"]["total"] == pytest.approx(100.0, abs=1e-3)
     records = RunFolder(tmp_path).read_records("cc_ocr")
-    assert records["kie/sroie2019_word/sroie2019_word_000.png"]["metrics"]["tp"] == 4
+    assert records["kie/sroie2019_word/sroie2019_word_000.png"].metrics["tp"] == 4

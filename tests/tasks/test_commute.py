@@ -14,6 +14,7 @@ from tvbench_tasks.commute import CoMMuTE, _split_source
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
 from tvbench.data.loading import DataSourceError, HubDataset, LocalDataset
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.contrastive import contrastive_accuracy
 from tvbench.models.base import CapabilityError, ModelSpec
 from tvbench.runs.results import summarize_task
@@ -21,6 +22,7 @@ from tvbench.runs.runner import Runner, RunSettings, TaskPlan, check_capabilitie
 from tvbench.runs.store import RunFolder
 from tvbench.scorers import Scorers
 from tvbench.tasks.registry import TASKS
+from tvbench.tasks.scoring import Rescored
 
 REPO = Path(__file__).resolve().parents[2]
 LANGS = ("de", "fr", "ru", "zh", "ar", "cs")
@@ -55,7 +57,7 @@ def test_bundled_files_have_the_hub_schema() -> None:
     import datasets
 
     for lang in LANGS:
-        ds = datasets.Dataset.from_parquet(str(REPO / f"tasks/samples/commute/{lang}.parquet"))
+        ds = datasets.Dataset.from_parquet(str(REPO / f"tasks/bundled/commute/{lang}.parquet"))
         assert dict(ds.features) == {
             "image": datasets.Image(), "image_name": datasets.Value("string"),
             "source": datasets.Value("string"),
@@ -125,7 +127,6 @@ class ShufflingAdapter:
     """log p = -len(continuation) - 0.5 * index_of_word; answers arrive in shuffled order."""
 
     capabilities = frozenset({Capability.LOGLIKELIHOOD, Capability.GENERATE, Capability.IMAGE})
-    batch_size = 5
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -135,13 +136,13 @@ class ShufflingAdapter:
     def logprob(continuation: str) -> float:
         return -float(len(continuation))
 
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: Any = None) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: Any = None) -> list[LogLikelihood]:
         order = list(range(len(inputs)))
         self.rng.shuffle(order)
         out: list[LogLikelihood | None] = [None] * len(inputs)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
             lls = [LogLikelihood(self.logprob(continuations[i]), -1.0, 3) for i in idx]
             for i, ll in zip(idx, lls, strict=True):
                 out[i] = ll
@@ -149,8 +150,8 @@ class ShufflingAdapter:
                 on_batch(idx, lls)
         return [x for x in out if x is not None]
 
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: Any = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: Any = None) -> list[Generation]:
         out = [Generation(inp.messages[0].text.splitlines()[1].removeprefix("English: "), 4)
                for inp in inputs]  # "translates" by copying the English source
         if on_batch:
@@ -175,12 +176,12 @@ def test_contrastive_end_to_end_pairs_by_id_under_shuffled_execution(tmp_path: P
     for item_id, rec in records.items():
         s = samples[item_id]
         # each output entry is the candidate it claims to be, scored as such
-        assert [o["continuation"] for o in rec["output"]] == [s.fields["correct"],
-                                                               s.fields["incorrect"]]
-        assert [o["total"] for o in rec["output"]] == [logprob(s.fields["correct"]),
-                                                        logprob(s.fields["incorrect"])]
-        assert rec["score"] == float(logprob(s.fields["correct"]) >
-                                     logprob(s.fields["incorrect"]))
+        assert [o.text for o in rec.continuations] == [s.fields["correct"],
+                                                        s.fields["incorrect"]]
+        assert [o.total for o in rec.continuations] == [logprob(s.fields["correct"]),
+                                                         logprob(s.fields["incorrect"])]
+        assert rec.score == float(logprob(s.fields["correct"]) >
+                                  logprob(s.fields["incorrect"]))
     for lang in LANGS:
         ids = [i for i in records if samples[i].lang == lang]
         expected = contrastive_accuracy({i: logprob(samples[i].fields["correct"]) for i in ids},
@@ -196,12 +197,12 @@ def test_summary_does_not_depend_on_item_order(tmp_path: Path) -> None:
     for s in samples:
         good, bad = -float(len(s.fields["correct"])), -float(len(s.fields["incorrect"]))
         result = task.score(s, [LogLikelihood(good, good, 1), LogLikelihood(bad, bad, 1)])
-        records.append({"id": s.id, "lang": s.lang, "error": None, "score": result.score})
+        records.append(ItemRecord(id=s.id, lang=s.lang, score=result.score))
     pairs = list(zip(samples, records, strict=True))
     random.Random(11).shuffle(pairs)
-    a = summarize_task(task, samples, records, model=SPEC, data_desc="samples")
-    b = summarize_task(task, [p[0] for p in pairs], [p[1] for p in pairs], model=SPEC,
-                       data_desc="samples")
+    a = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC, data_desc="samples")
+    b = summarize_task(task, [p[0] for p in pairs], Rescored(tuple(p[1] for p in pairs)),
+                       model=SPEC, data_desc="samples")
     assert a["score"] == b["score"] and a["languages"] == b["languages"]
 
 
@@ -223,7 +224,7 @@ def test_missing_splits_are_errors(tmp_path: Path) -> None:
         task.load(task.bundled_source(), languages=["es"])
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "de.parquet").write_bytes(
-        (REPO / "tasks/samples/commute/de.parquet").read_bytes())
+        (REPO / "tasks/bundled/commute/de.parquet").read_bytes())
     with pytest.raises(DataSourceError, match="no 'fr' split"):
         task.load(LocalDataset(tmp_path / "c", split="per-language"))
     only_de = task.load(LocalDataset(tmp_path / "c"), languages=["de"], limit=2)
@@ -255,26 +256,26 @@ def test_broken_rows_are_error_items(tmp_path: Path) -> None:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_contrastive_through_tiny_adapters(family: str, tiny_adapter: Any,
                                            tmp_path: Path) -> None:
-    adapter = tiny_adapter(family, batch_size=4)
+    adapter = tiny_adapter(family)
     task = CoMMuTE()
     folder = RunFolder(tmp_path / family)
     results = Runner(adapter, folder, RunSettings(batch_size=4, limit=2)).run(
         [TaskPlan(task, task.bundled_source())])
     block = results["tasks"]["commute"]
     records = folder.read_records("commute")
-    assert len(records) == 12 and block["n_errors"] == 0, [r["error"] for r in records.values()]
+    assert len(records) == 12 and block["n_errors"] == 0, [r.error for r in records.values()]
     for rec in records.values():
-        totals = [o["total"] for o in rec["output"]]
+        totals = [o.total for o in rec.continuations]
         assert all(t is not None and t < 0 for t in totals)
-        assert all(o["n_tokens"] > 0 for o in rec["output"])
-        assert rec["score"] == float(totals[0] > totals[1])
+        assert all(o.n_tokens > 0 for o in rec.continuations)
+        assert rec.score == float(totals[0] > totals[1])
     assert block["status"] == "scored" and 0 <= block["score"] <= 100
     # the batched run agrees with scoring one item's two candidates on their own
     sample = _samples()[0]
     rec = records[sample.id]
     cands = task.candidates(sample)
     alone = adapter.loglikelihood([c[0] for c in cands], [c[1] for c in cands])
-    assert [a.total for a in alone] == pytest.approx([o["total"] for o in rec["output"]],
+    assert [a.total for a in alone] == pytest.approx([o.total for o in rec.continuations],
                                                      abs=1e-3)
 
 
@@ -293,8 +294,8 @@ def test_generative_pairwise_accuracy_with_tiny_comet(tmp_path: Path,
     items = []
     for i in ids:
         f = samples[i].fields
-        items += [{"src": f["source"], "mt": records[i]["output"], "ref": f["correct"]},
-                  {"src": f["source"], "mt": records[i]["output"], "ref": f["incorrect"]}]
+        items += [{"src": f["source"], "mt": records[i].output, "ref": f["correct"]},
+                  {"src": f["source"], "mt": records[i].output, "ref": f["incorrect"]}]
     scores = tiny_comet_client.score(items).scores
     good = dict(zip(ids, scores[0::2], strict=True))
     bad = dict(zip(ids, scores[1::2], strict=True))

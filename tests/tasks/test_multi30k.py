@@ -14,6 +14,7 @@ from tvbench_tasks.multi30k import Multi30K
 from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
 from tvbench.data.loading import DataSourceError, HubDataset, LocalDataset
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
+from tvbench.data.record import ItemRecord
 from tvbench.models.base import ModelSpec
 from tvbench.runs.runner import Runner, RunSettings, TaskPlan
 from tvbench.runs.signature import parse
@@ -28,7 +29,6 @@ class ScriptedAdapter:
     """Returns a hand-written generation per item (looked up by source sentence)."""
 
     capabilities = frozenset({Capability.GENERATE, Capability.IMAGE})
-    batch_size = 3
 
     def __init__(self, answers: dict[tuple[str, str], str]) -> None:
         self.answers = answers
@@ -36,22 +36,22 @@ class ScriptedAdapter:
                               source="fake/scripted", revision="r1", dtype="n/a",
                               seen_languages=None)
 
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: Any = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: Any = None) -> list[Generation]:
         out = []
         for inp in inputs:
             m = re.fullmatch(r"Translate .* to (\w+):\n(.*)", inp.messages[-1].text)
             assert m is not None
             lang = {"German": "de", "French": "fr", "Czech": "cs"}[m.group(1)]
             out.append(Generation(self.answers[(m.group(2), lang)], 5))
-        for start in range(0, len(out), self.batch_size):
-            idx = list(range(start, min(start + self.batch_size, len(out))))
+        for start in range(0, len(out), batch_size):
+            idx = list(range(start, min(start + batch_size, len(out))))
             if on_batch:
                 on_batch(idx, [out[i] for i in idx])
         return out
 
-    def loglikelihood(self, inputs: Any, continuations: Any, on_batch: Any = None
-                      ) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Any, continuations: Any, *, batch_size: int = 1,
+                      on_batch: Any = None) -> list[LogLikelihood]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -95,7 +95,7 @@ def test_registered_and_bundled_items() -> None:
 def test_bundled_file_has_the_hub_schema() -> None:
     import datasets
 
-    ds = datasets.Dataset.from_parquet(str(REPO / "tasks/samples/multi30k/test.parquet"))
+    ds = datasets.Dataset.from_parquet(str(REPO / "tasks/bundled/multi30k/test.parquet"))
     assert dict(ds.features) == {"en": datasets.Value("string"),
                                  "cs": datasets.Value("string"),
                                  "de": datasets.Value("string"),
@@ -122,9 +122,9 @@ def test_without_comet_bleu_and_chrf_equal_sacrebleu(tmp_path: Path) -> None:
     task = Multi30K()
     samples = {s.id: s for s in task.load(task.bundled_source())}
     for lang in ("de", "fr", "cs"):
-        mine = [r for r in records if r["lang"] == lang]
-        hyps = [r["output"] for r in mine]
-        refs = [samples[r["id"]].fields["reference"] for r in mine]
+        mine = [r for r in records if r.lang == lang]
+        hyps = [r.output for r in mine]
+        refs = [samples[r.id].fields["reference"] for r in mine]
         bleu = block["metrics"]["bleu"]["languages"][lang]
         chrf = block["metrics"]["chrf"]["languages"][lang]
         assert bleu["score"] == round(sacrebleu.corpus_bleu(hyps, [refs]).score, 4)
@@ -134,7 +134,7 @@ def test_without_comet_bleu_and_chrf_equal_sacrebleu(tmp_path: Path) -> None:
     assert sig["metric"] == (f"bleu[sacrebleu:nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|"
                              f"version:{sacrebleu.__version__}]")
     assert sig["agg"] == "macro-lang(corpus-bleu)"
-    assert all(r["answer"] == r["output"] for r in records)  # no post-processing
+    assert all(r.answer == r.output for r in records)  # no post-processing
 
 
 def test_failing_comet_is_a_note_and_clears_stale_scores() -> None:
@@ -144,13 +144,13 @@ def test_failing_comet_is_a_note_and_clears_stale_scores() -> None:
 
     task = Multi30K()
     samples = task.load(task.bundled_source())[:2]
-    records = [{"id": s.id, "lang": s.lang, "output": "Hallo", "error": None, "score": 0.9,
-                "metrics": {"xcomet": 0.9}} for s in samples]
-    notes = task.rescore(samples, records, Scorers(comet=Broken(), comet_problem=None))
-    assert notes == ["XCOMET not scored: COMET model 'x' in interpreter 'y': worker exited "
-                     "with status 1"]
-    assert all("metrics" not in r and r["score"] is None for r in records)
-    assert task.metrics()[0].describe == "xcomet[not-scored]"
+    records = [ItemRecord(id=s.id, lang=s.lang, output="Hallo", score=0.9,
+                          metrics={"xcomet": 0.9}) for s in samples]
+    outcome = task.rescore(samples, records, Scorers(comet=Broken(), comet_problem=None))
+    assert outcome.notes == ("XCOMET not scored: COMET model 'x' in interpreter 'y': worker "
+                             "exited with status 1",)
+    assert all("metrics" not in r.to_json() and r.score is None for r in outcome.records)
+    assert task.metrics(outcome.scored_by)[0].describe == "xcomet[not-scored]"
 
 
 def test_test_set_option_and_local_copies(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_test_set_option_and_local_copies(tmp_path: Path) -> None:
 
 
 def _png() -> bytes:
-    from tvbench_tasks.samples.synth import scene_image
+    from tvbench_tasks.bundled.synth import scene_image
 
     return scene_image(seed=1)
 
@@ -212,15 +212,16 @@ def test_xcomet_column_is_scored_with_a_comet_client(tmp_path: Path,
     assert block["status"] == "scored" and block["notes"] == []
     task = Multi30K()
     samples = {s.id: s for s in task.load(task.bundled_source())}
-    direct = tiny_comet_client.score([{"src": samples[r["id"]].fields["source"], "mt": r["output"],
-                                 "ref": samples[r["id"]].fields["reference"]} for r in records])
-    by_id = dict(zip([r["id"] for r in records], direct.scores, strict=True))
+    direct = tiny_comet_client.score([{"src": samples[r.id].fields["source"], "mt": r.output,
+                                 "ref": samples[r.id].fields["reference"]} for r in records])
+    by_id = dict(zip([r.id for r in records], direct.scores, strict=True))
     for lang in ("de", "fr", "cs"):
-        ids = [r["id"] for r in records if r["lang"] == lang]
+        ids = [r.id for r in records if r.lang == lang]
         expected = 100 * sum(by_id[i] for i in ids) / len(ids)
         assert block["languages"][lang]["score"] == round(expected, 4)
         assert block["languages"][lang]["n_scored"] == 8
-    assert all(r["metrics"]["xcomet"] == by_id[r["id"]] == r["score"] for r in records)
+    assert all(r.metrics["xcomet"] == by_id[r.id] == r.score for r in records)
+    assert all(r.provenance["comet"].startswith("model:tiny#") for r in records)
     metric = parse(block["signature"])["metric"]
     assert metric == f"xcomet[model:tiny#{direct.digest[:8]},comet:2.2.7,seg-mean]"
     assert block["metrics"]["bleu"]["score"] is not None  # secondary metrics still there

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,11 @@ from tvbench_tasks.ocrbench import OCRBench
 
 from tvbench.data.inputs import ImagePart
 from tvbench.data.outputs import Generation
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.ocrbench import CATEGORIES
 from tvbench.models.base import ModelSpec
 from tvbench.runs.results import summarize_task
+from tvbench.tasks.scoring import Rescored
 
 SPEC = ModelSpec(name="scripted", family="fake", adapter="fake", adapter_version=1,
                  source="fake/scripted", revision="r1", dtype="n/a", seen_languages=("en",))
@@ -57,21 +60,21 @@ OUTPUTS = {
 }
 
 
-def _records(task: OCRBench, samples: list[Any]) -> list[dict[str, Any]]:
+def _records(task: OCRBench, samples: list[Any]) -> list[ItemRecord]:
     out = []
     for s in samples:
         res = task.score(s, Generation(OUTPUTS.get(s.id, "no idea"), 3))
-        out.append({"id": s.id, "lang": s.lang, "score": res.score, "answer": res.answer,
-                    "error": None})
+        out.append(ItemRecord(id=s.id, lang=s.lang, score=res.score, answer=res.answer))
     return out
 
 
 def test_end_to_end_scores_and_breakdown(samples: list[Any]) -> None:
     task = OCRBench()
     records = _records(task, samples)
-    hits = {r["id"] for r in records if r["score"] == 1.0}
+    hits = {r.id for r in records if r.score == 1.0}
     assert hits == {"0", "4", "8", "12", "16", "18"}
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:ocrbench")
+    block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                           data_desc="local:ocrbench")
     assert block["metric"] == "accuracy" and block["score"] == 30.0  # 6 / 20 × 100
     assert block["metrics"]["final_score"]["score"] == 6.0
     report = block["breakdown"]["ocrbench"]
@@ -86,8 +89,10 @@ def test_end_to_end_scores_and_breakdown(samples: list[Any]) -> None:
 def test_aggregation_is_pure(samples: list[Any]) -> None:
     task = OCRBench()
     records = _records(task, samples)
-    first = summarize_task(task, samples, records, model=SPEC, data_desc="local:ocrbench")
-    second = summarize_task(task, samples, records, model=SPEC, data_desc="local:ocrbench")
+    first = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                           data_desc="local:ocrbench")
+    second = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                            data_desc="local:ocrbench")
     assert first == second
     assert task.breakdown(samples, records) == task.breakdown(samples, records)
 
@@ -97,7 +102,8 @@ def test_fold_option_changes_the_score_and_the_signature(samples: list[Any]) -> 
     by_id = {s.id: s for s in samples}
     assert task.score(by_id["4"], Generation("ＭＡＲＩＬＹＮ")).score == 0.0
     records = _records(task, samples)
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:ocrbench")
+    block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                           data_desc="local:ocrbench")
     assert block["score"] == 25.0 and "opts:fold=False" in block["signature"]
     assert "fold:none" in block["signature"]
 
@@ -105,15 +111,16 @@ def test_fold_option_changes_the_score_and_the_signature(samples: list[Any]) -> 
 def test_errors_are_counted_not_scored(samples: list[Any]) -> None:
     task = OCRBench()
     records = _records(task, samples)
-    records[0] = {**records[0], "score": None, "error": "generation failed: boom"}
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:ocrbench")
+    records[0] = replace(records[0], score=None, error="generation failed: boom")
+    block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                           data_desc="local:ocrbench")
     assert block["n_errors"] == 1 and block["n_scored"] == 19
     assert block["breakdown"]["ocrbench"]["n"] == 19
 
 
 def test_bad_record_becomes_an_error_sample(tmp_path: Path) -> None:
     import datasets
-    from tvbench_tasks.samples.synth import text_image
+    from tvbench_tasks.bundled.synth import text_image
 
     from tvbench.data.loading import LocalDataset
 

@@ -10,9 +10,10 @@ import pytest
 from tvbench_tasks.vimul_bench import ViMULBench, ViMULSchemaError
 
 from tvbench.data.inputs import VideoPart
+from tvbench.data.item import Item
 from tvbench.data.loading import LocalDataset
 from tvbench.data.outputs import Capability, Generation
-from tvbench.data.sample import Sample
+from tvbench.data.record import ItemRecord
 from tvbench.models.base import ModelSpec
 from tvbench.runs.results import summarize_task
 from tvbench.scorers import Scorers
@@ -23,19 +24,19 @@ SPEC = ModelSpec(name="m", family="fake", adapter="fake", adapter_version=1, sou
 FAMILIES = ("towervision", "qwen2_5_vl", "gemma3", "aya_vision")
 
 
-def load() -> tuple[ViMULBench, list[Sample]]:
+def load() -> tuple[ViMULBench, list[Item]]:
     task = ViMULBench()
     return task, task.load(task.bundled_source())
 
 
-def records_for(task: ViMULBench, samples: list[Sample], outputs: dict[str, str]
-                ) -> list[dict[str, Any]]:
+def records_for(task: ViMULBench, samples: list[Item], outputs: dict[str, str]
+                ) -> list[ItemRecord]:
     records = []
     for s in samples:
         gen = Generation(outputs.get(s.id, ""), 1)
         result = task.score(s, gen)
-        records.append({"id": s.id, "lang": s.lang, "output": gen.text,
-                        "answer": result.answer, "score": result.score, "error": None})
+        records.append(ItemRecord(id=s.id, lang=s.lang, output=gen.text,
+                                  answer=result.answer, score=result.score))
     return records
 
 
@@ -48,7 +49,8 @@ class ScoreJudge:
     def __init__(self) -> None:
         self.prompts: list[str] = []
 
-    def generate(self, inputs: Any, settings: Any, on_batch: Any = None) -> list[Generation]:
+    def generate(self, inputs: Any, settings: Any, *, batch_size: int = 1,
+                 on_batch: Any = None) -> list[Generation]:
         texts = [i.messages[-1].text for i in inputs]
         self.prompts += texts
         out = []
@@ -81,7 +83,7 @@ def test_bundled_samples() -> None:
 
 def _write(tmp_path: Path, rows: dict[str, list[object]]) -> LocalDataset:
     import datasets
-    from tvbench_tasks.samples.generate import write_parquet
+    from tvbench_tasks.bundled.generate import write_parquet
 
     features = datasets.Features({k: datasets.Sequence(datasets.Value("string"))
                                   if k == "Options" else datasets.Value("string") for k in rows})
@@ -150,7 +152,7 @@ def test_mcq_scoring(item: str, output: str, letter: str | None, score: float) -
     assert (result.answer, result.score) == (letter, score)
 
 
-def _correct_outputs(samples: list[Sample]) -> dict[str, str]:
+def _correct_outputs(samples: list[Item]) -> dict[str, str]:
     from tvbench.metrics.vimul import option_letter
 
     return {s.id: option_letter(s.fields["correct"]) if s.fields["question_type"] == "mcq"
@@ -165,11 +167,12 @@ def test_headline_with_judge(tmp_path: Path) -> None:
     records = records_for(task, samples, outputs)
     model = ScoreJudge()
     judge = Judge("score-judge@1", lambda: model, cache=JudgeCache(tmp_path / "j.jsonl"))
-    assert task.rescore(samples, records, Scorers(judge=judge, judge_problem=None)) == []
+    judged = task.rescore(samples, records, Scorers(judge=judge, judge_problem=None))
+    assert judged.notes == () and judged.withheld == frozenset()
     assert len(model.prompts) == 7  # open-ended items only
     assert all("based on accuracy and correctness" in p or "Consistency" in p
                for p in model.prompts)
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:x")
+    block = summarize_task(task, samples, judged, model=SPEC, data_desc="local:x")
     langs = block["languages"]
     # hand-computed: per language, mean over question types of each type's mean
     assert langs["en"]["score"] == pytest.approx((100 + 80) / 2)  # MCQ 1, short 8/10
@@ -187,10 +190,10 @@ def test_headline_with_judge(tmp_path: Path) -> None:
 def test_without_judge_the_headline_is_not_scored() -> None:
     task, samples = load()
     records = records_for(task, samples, _correct_outputs(samples))
-    notes = task.rescore(samples, records, Scorers())
+    outcome = task.rescore(samples, records, Scorers())
+    notes = outcome.notes
     assert len(notes) == 1 and "7 open-ended items need a judge" in notes[0]
-    block = summarize_task(task, samples, records, model=SPEC, data_desc="local:x",
-                           notes=notes)
+    block = summarize_task(task, samples, outcome, model=SPEC, data_desc="local:x")
     assert block["score"] is None and block["status"].startswith("not scored")
     assert all(v["score"] is None for v in block["languages"].values())
     assert block["metrics"]["mcq_accuracy"]["score"] == 100.0  # reported on its own
@@ -201,8 +204,9 @@ def test_mcq_only_selection_needs_no_judge() -> None:
     task, samples = load()
     mcq = [s for s in samples if s.fields["question_type"] == "mcq"]
     records = records_for(task, mcq, _correct_outputs(mcq))
-    assert task.rescore(mcq, records, Scorers()) == []
-    block = summarize_task(task, mcq, records, model=SPEC, data_desc="local:x")
+    outcome = task.rescore(mcq, records, Scorers())
+    assert outcome.notes == () and outcome.withheld == frozenset()
+    block = summarize_task(task, mcq, outcome, model=SPEC, data_desc="local:x")
     assert block["score"] == 100.0
 
 
@@ -212,9 +216,10 @@ def test_tiny_models_answer_video_items(family: str, tiny_adapter: Callable[...,
     """Real processors and model classes (random weights) take the sampled frames."""
     task, samples = load()
     chosen = [s for s in samples if s.lang in ("en", "hi")]  # MCQ, short, MCQ, long
-    adapter = tiny_adapter(family, batch_size=2)
+    adapter = tiny_adapter(family)
     assert Capability.VIDEO in adapter.capabilities
-    gens = adapter.generate([task.build(s) for s in chosen], task.settings().capped(4))
+    gens = adapter.generate([task.build(s) for s in chosen], task.settings().capped(4),
+                            batch_size=2)
     assert [g.error for g in gens] == [None] * len(chosen)
     assert all(isinstance(g.text, str) and g.n_tokens > 0 for g in gens)
     for s, g in zip(chosen, gens, strict=True):

@@ -47,7 +47,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
              "|---|---:|---:|---:|---:|"]
     for name in names:
         entry = parse_model_arg(name, cfg.models)
-        adapter = load_adapter(entry, batch_size=1, device=args.device, dtype=args.dtype)
+        adapter = load_adapter(entry, device=args.device, dtype=args.dtype)
         rows = bench.throughput(adapter, entry.name, inputs, sizes, args.new_tokens, args.repeat)
         adapter.close()
         base = rows[0].items_per_s
@@ -60,7 +60,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not args.skip_default_run:
         seconds = bench.default_run_seconds()
         lines.append(f"- Offline default run (`tvbench run`: {len(cfg.run.models)} tiny "
-                     f"models × {len(cfg.run.tasks)} tasks, bundled samples, reports included): "
+                     f"models × {len(cfg.run.tasks)} tasks, bundled data, reports included): "
                      f"{seconds:.1f} s (target ≤ 120 s)")
     text = "\n".join(lines)
     print(text)

@@ -39,7 +39,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
         task = cls()
         needs = sorted({c.value for c in task.requires} | {task.kind})
         table.add_row(name, str(cls.version), _langs(cls.languages, args.languages),
-                      task.metrics()[0].name, ",".join(needs),
+                      task.metrics({})[0].name, ",".join(needs),
                       f"{cls.hub.repo}" + (f"/{cls.hub.config}" if cls.hub.config else "")
                       + f":{cls.hub.split}")
     make_console(args.quiet).print(table)

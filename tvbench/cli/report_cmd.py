@@ -10,7 +10,7 @@ from typing import Any
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "report", help="write leaderboard.md and leaderboard.html from run folders",
-        description="Read run folders (results.json + samples/) and write a Markdown "
+        description="Read run folders (results.json + records/) and write a Markdown "
         "leaderboard sized for a pull-request comment and a self-contained HTML report. "
         "Never runs a model.")
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", type=Path,

@@ -27,7 +27,7 @@ from tvbench.runs.store import RunFolder, slug
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="evaluate models on tasks (no arguments: the offline default)",
                        description="Evaluate models on tasks. With no arguments, runs the plan "
-                       "in tvbench.toml [run]: tiny offline checkpoints on the bundled samples.")
+                       "in tvbench.toml [run]: tiny offline checkpoints on the bundled data.")
     p.add_argument("--model", action="append", metavar="MODEL",
                    help="tvbench.toml entry, FAMILY, FAMILY:PATH_OR_HUB_ID[@REV], "
                    "vllm:FAMILY:PATH_OR_HUB_ID[@REV] or openai:NAME@URL (repeatable)")
@@ -38,8 +38,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default=None)
     p.add_argument("--output", metavar="DIR", help="root folder for run folders (default runs/)")
-    p.add_argument("--data", action="append", default=[], metavar="TASK=PATH|samples|hub",
-                   help="a local copy for one task, or where all tasks read from by default")
+    p.add_argument("--data", action="append", default=[], metavar="TASK=PATH|bundled|hub",
+                   help="a local copy for one task, or where all tasks read from by default "
+                   "(bundled: the shipped synthetic sets; 'samples' is its old name)")
     p.add_argument("--task-opt", action="append", default=[], metavar="TASK.OPTION=VALUE",
                    help="set a task option, e.g. textvqa.normaliser=evalai-clean")
     p.add_argument("--max-new-tokens", type=int, metavar="N",
@@ -65,13 +66,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
         retry_errors=args.retry_errors)
     console = make_console(args.quiet)
-    if plan.data_mode == "samples":
-        console.print("data: bundled synthetic samples (pass --data hub for the real datasets)")
+    if plan.data_mode == "bundled":
+        console.print("data: bundled synthetic data sets (pass --data hub for the real datasets)")
     from tvbench.models.registry import load_adapter, materialize
     from tvbench.runs.runner import Runner
     from tvbench.scorers import build_scorers
 
-    models = [materialize(entry) for entry in plan.models]  # before torch.distributed starts
+    # before torch.distributed starts
+    models = [replace(m, entry=materialize(m.entry)) for m in plan.models]
     shard = distributed.from_env()
     device = distributed.device_for(shard, plan.device)
     distributed.init(shard, device)
@@ -80,21 +82,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     finished: list[tuple[str, dict[str, Any]]] = []
     folders = []
     started = time.perf_counter()
-    for entry in models:
+    for model in models:
+        entry = model.entry
         folder = RunFolder(plan.output / slug(entry.name))
-        settings = plan.settings
-        if settings.max_new_tokens is None and entry.max_new_tokens is not None:
-            settings = replace(settings, max_new_tokens=entry.max_new_tokens)
         if args.overwrite and folder.root.exists() and shard.main:
             shutil.rmtree(folder.root)
         distributed.barrier(shard)
         with step(console, quiet, f"loading {entry.name}"):
-            adapter = load_adapter(entry, batch_size=plan.settings.batch_size,
-                                   device=device, dtype=plan.dtype)
+            adapter = load_adapter(entry, device=device, dtype=plan.dtype)
         try:
             with RunProgress(console, quiet, entry.name) as progress:
-                results = Runner(adapter, folder, settings, progress, scorers, shard).run(
-                    plan.tasks)
+                results = Runner(adapter, folder, model.settings, progress, scorers,
+                                 shard).run(plan.tasks)
         finally:
             adapter.close()
         finished.append((entry.name, results))

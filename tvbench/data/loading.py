@@ -1,4 +1,4 @@
-"""Load benchmark records with the ``datasets`` library: hub ids, local copies, bundled samples.
+"""Load benchmark records with the ``datasets`` library: hub ids, local copies, bundled data.
 
 Every source yields a :class:`datasets.Dataset` in the benchmark's real record schema, with
 media columns left encoded (``decode=False``) so items hash the exact bytes a model sees.

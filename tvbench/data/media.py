@@ -72,7 +72,7 @@ def decode_image(data: bytes) -> PILImage.Image:
 
 
 def thumbnail_jpeg(data: bytes, max_side: int = 160, quality: int = 70) -> bytes:
-    """A small JPEG for report sample browsers."""
+    """A small JPEG for the report's item browser."""
     img = decode_image(data)
     img.thumbnail((max_side, max_side))
     buf = io.BytesIO()

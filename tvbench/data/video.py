@@ -41,7 +41,7 @@ def sample_frames(data: bytes, num_frames: int) -> np.ndarray:
 
 
 def write_mp4(frames: np.ndarray, fps: int = 8) -> bytes:
-    """Encode (T, H, W, 3) uint8 frames as H.264 mp4 bytes (used to synthesise samples)."""
+    """Encode (T, H, W, 3) uint8 frames as H.264 mp4 bytes (to synthesise the bundled data)."""
     import av
 
     buf = io.BytesIO()
@@ -50,7 +50,7 @@ def write_mp4(frames: np.ndarray, fps: int = 8) -> bytes:
         s = c.add_stream("libx264", rate=fps)
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
         # ultrafast + one thread: the same frames always give the same bytes (veryfast
-        # does not), so regenerated sample sets keep their data fingerprints.
+        # does not), so regenerated bundled sets keep their data fingerprints.
         s.options = {"crf": "23", "preset": "ultrafast", "threads": "1"}
         for i in range(t):
             for p in s.encode(av.VideoFrame.from_ndarray(frames[i], format="rgb24")):

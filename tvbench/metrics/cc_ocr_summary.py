@@ -4,7 +4,7 @@ The official ``summary()`` (``evaluator/common.py:242-312``, CC-OCR @ ``fb6187eb
 table per metric key with an unweighted mean over the subsets of the track's index file,
 ``Σ value / (n_subsets + 1e-9) × 100``; a missing subset makes it print "-". Here the mean runs
 over the subsets present and the missing ones are listed, so a filtered run (``--languages``,
-the bundled samples) still gets numbers that say what they cover. The README leaderboard's
+the bundled data) still gets numbers that say what they cover. The README leaderboard's
 "Total" is the plain mean of the four track scores: OCR tracks macro F1, KIE ``f1_score``
 (the README's KIE example table and leaderboard use it; VLMEvalKit's combined total uses
 ``acc`` instead), doc parsing ``score``.

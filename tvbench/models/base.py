@@ -39,16 +39,22 @@ class ModelSpec:
 
 @runtime_checkable
 class Adapter(Protocol):
-    """What every backend implements. Inputs arrive as a batch; results come back in order."""
+    """What every backend implements. Inputs arrive as a batch; results come back in order.
+
+    ``batch_size`` is how many inputs one forward pass (or engine call) takes. It is an
+    argument, not adapter state, because the caller decides it per call (the run's size, 1
+    for a parity check, each size of a throughput sweep); outputs must not depend on it.
+    """
 
     spec: ModelSpec
     capabilities: frozenset[Capability]
 
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: OnBatch[Generation] | None = None) -> list[Generation]: ...
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
+                 ) -> list[Generation]: ...
 
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: OnBatch[LogLikelihood] | None = None
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
                       ) -> list[LogLikelihood]: ...
 
     def close(self) -> None: ...

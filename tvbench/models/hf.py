@@ -91,9 +91,8 @@ class HFAdapter:
 
     def __init__(self, source: str, *, name: str | None = None,
                  options: LoadOptions | None = None,
-                 seen_languages: Sequence[str] | None = None, batch_size: int = 1) -> None:
+                 seen_languages: Sequence[str] | None = None) -> None:
         self.options = options or LoadOptions()
-        self.batch_size = batch_size
         self.device = resolve_device(self.options.device)
         self.model, self.processor = self._load(source)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
@@ -205,13 +204,14 @@ class HFAdapter:
         return (len(inp.images), len(inp.videos))
 
     # -------------------------------------------------------------- generation
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: OnBatch[Generation] | None = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
+                 ) -> list[Generation]:
         def batch(items: list[ModelInput]) -> list[Generation]:
             return self._generate_batch(items, settings)
 
         fn = isolate_failures(batch, lambda _i, exc: Generation("", 0, _describe(exc)))
-        return run_batched(inputs, fn, batch_size=self.batch_size, length=self._length,
+        return run_batched(inputs, fn, batch_size=batch_size, length=self._length,
                            group=self._shape, on_batch=on_batch)
 
     def _eos_ids(self) -> set[int]:
@@ -246,8 +246,9 @@ class HFAdapter:
         return results
 
     # -------------------------------------------------------------- scoring
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: OnBatch[LogLikelihood] | None = None) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
+                      ) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
         pairs = list(zip(inputs, continuations, strict=True))
@@ -257,7 +258,7 @@ class HFAdapter:
 
         fn = isolate_failures(batch, lambda _i, exc: LogLikelihood(float("nan"), float("nan"),
                                                                    0, _describe(exc)))
-        return run_batched(pairs, fn, batch_size=self.batch_size,
+        return run_batched(pairs, fn, batch_size=batch_size,
                            length=lambda p: self._length(p[0]) + len(p[1]),
                            group=lambda p: self._shape(p[0]), on_batch=on_batch)
 

@@ -126,8 +126,11 @@ class OpenAIAdapter:
                 f"api_key_env={self.api_key_env!r}, key={self._secret!r})")
 
     # ---------------------------------------------------------------- generation
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: OnBatch[Generation] | None = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
+                 ) -> list[Generation]:
+        """Every item is its own request (``batch_size`` does not apply over HTTP); up to
+        ``concurrency`` are in flight, and ``on_batch`` fires as they complete."""
         items = list(inputs)
         out: list[Generation | None] = [None] * len(items)
         if not items:
@@ -213,8 +216,9 @@ class OpenAIAdapter:
         return self._secret.redact(f"{type(exc).__name__}: {exc}")[:500]
 
     # ---------------------------------------------------------------- scoring
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: OnBatch[LogLikelihood] | None = None) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
+                      ) -> list[LogLikelihood]:
         raise CapabilityError("the OpenAI chat completions API returns no prompt "
                               "log-probabilities; run log-likelihood tasks with the hf or "
                               "vllm backend")

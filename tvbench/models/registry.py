@@ -124,8 +124,7 @@ def materialize(entry: ModelEntry) -> ModelEntry:
     return entry
 
 
-def load_adapter(entry: ModelEntry, *, batch_size: int, device: str = "auto",
-                 dtype: str | None = None) -> Any:
+def load_adapter(entry: ModelEntry, *, device: str = "auto", dtype: str | None = None) -> Any:
     """Instantiate the adapter for ``entry`` (this is where heavy imports happen)."""
     if entry.backend not in BACKENDS:
         raise unknown_name_error("backend", entry.backend, BACKENDS)
@@ -147,4 +146,4 @@ def load_adapter(entry: ModelEntry, *, batch_size: int, device: str = "auto",
         trust_remote_code=entry.trust_remote_code, max_frames=entry.max_frames,
         processor_kwargs=tuple(sorted(entry.processor_kwargs.items())))
     return cls(entry.path, name=entry.name, options=options,
-               seen_languages=entry.languages(), batch_size=batch_size)
+               seen_languages=entry.languages())

@@ -24,8 +24,6 @@ from tvbench.models.batching import cut_at_stop, isolate_failures, run_batched
 from tvbench.models.families import get_family
 
 INSTALL_HINT = 'the vLLM backend needs vLLM, which is not installed: pip install "tvbench[vllm]"'
-#: Items per ``LLM.generate`` call: vLLM batches inside; this bounds work lost on a crash.
-CHUNK = 64
 
 
 class VLLMUnavailable(RuntimeError):
@@ -183,7 +181,7 @@ class VLLMAdapter:
                  gpu_memory_utilization: float = 0.9, max_frames: int = 32,
                  trust_remote_code: bool = False,
                  processor_kwargs: Mapping[str, Any] | None = None,
-                 seen_languages: Sequence[str] | None = None, batch_size: int = CHUNK) -> None:
+                 seen_languages: Sequence[str] | None = None) -> None:
         self._vllm = import_vllm()
         from transformers import AutoConfig, AutoProcessor
 
@@ -193,7 +191,6 @@ class VLLMAdapter:
             hub_kw["revision"] = revision
         self.family = family
         self.max_frames = max_frames
-        self.batch_size = batch_size
         self.processor_kwargs = dict(processor_kwargs or {})
         model_type = getattr(AutoConfig.from_pretrained(source, **hub_kw), "model_type", None)
         self.mode = video_mode(family, model_type)
@@ -249,8 +246,11 @@ class VLLMAdapter:
         return len(inp.render()) + 256 * (len(inp.images) + 8 * len(inp.videos))
 
     # ---------------------------------------------------------------- generation
-    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings,
-                 on_batch: OnBatch[Generation] | None = None) -> list[Generation]:
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
+                 ) -> list[Generation]:
+        """``batch_size`` items go to each ``LLM.generate`` call (vLLM schedules within it;
+        the size bounds the work lost on a crash)."""
         params = self._vllm.SamplingParams(**sampling_kwargs(settings))
 
         def batch(items: list[ModelInput]) -> list[Generation]:
@@ -264,12 +264,13 @@ class VLLMAdapter:
             return results
 
         fn = isolate_failures(batch, lambda _i, exc: Generation("", 0, _describe(exc)))
-        return run_batched(inputs, fn, batch_size=self.batch_size, length=self._length,
+        return run_batched(inputs, fn, batch_size=batch_size, length=self._length,
                            on_batch=on_batch)
 
     # ---------------------------------------------------------------- scoring
-    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str],
-                      on_batch: OnBatch[LogLikelihood] | None = None) -> list[LogLikelihood]:
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
+                      ) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
         params = self._vllm.SamplingParams(**LOGLIKELIHOOD_KWARGS)
@@ -290,7 +291,7 @@ class VLLMAdapter:
         fn = isolate_failures(batch, lambda _i, exc: LogLikelihood(float("nan"), float("nan"),
                                                                    0, _describe(exc)))
         pairs = list(zip(inputs, continuations, strict=True))
-        return run_batched(pairs, fn, batch_size=self.batch_size,
+        return run_batched(pairs, fn, batch_size=batch_size,
                            length=lambda p: self._length(p[0]) + len(p[1]), on_batch=on_batch)
 
     def close(self) -> None:

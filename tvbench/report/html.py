@@ -20,8 +20,7 @@ from typing import Any
 
 import jinja2
 
-from tvbench.report import samples as sample_browser
-from tvbench.report import svg
+from tvbench.report import item_browser, svg
 from tvbench.report.load import Run
 from tvbench.report.tables import Board, ci_text, extra_mixing, score_text, tooltip
 
@@ -53,15 +52,15 @@ def _options(values: Sequence[str]) -> list[str]:
 
 
 def context(board: Board, runs: Sequence[Run], per_language: int) -> dict[str, Any]:
-    """Everything the template shows; charts and sample items are computed here, once."""
+    """Everything the template shows; charts and browsed items are computed here, once."""
     reported = {r.label for r in board.runs if r.reported}
     tasks = []
     n_images = 0
     for view in board.tasks:
-        items = sample_browser.browse(view, runs, per_language=per_language)
+        items = item_browser.browse(view, runs, per_language=per_language)
         n_images += sum(1 for it in items if it.image)
         tasks.append({"view": view, "bars": svg.bar_chart(view, reported),
-                      "heat": svg.heatmap(view, reported), "samples": items})
+                      "heat": svg.heatmap(view, reported), "browsed": items})
     langs = board.languages
     return {
         "board": board, "tasks": tasks, "reported": reported, "n_images": n_images,
@@ -74,7 +73,7 @@ def context(board: Board, runs: Sequence[Run], per_language: int) -> dict[str, A
 
 
 def render_html(board: Board, runs: Sequence[Run],
-                per_language: int = sample_browser.PER_LANGUAGE) -> str:
+                per_language: int = item_browser.PER_LANGUAGE) -> str:
     """The complete, self-contained HTML document."""
     env = environment()
     script = env.get_template(SCRIPT).render()

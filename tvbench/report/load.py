@@ -1,11 +1,14 @@
 """Find and read run folders for reports, tolerating the untrusted and the half-written.
 
-Reports never re-run a model: everything comes from ``results.json`` and
-``samples/<task>.jsonl``. A folder of run folders may contain stray or broken folders (a run
-killed before its first write, a foreign directory); those are listed as skipped instead of
-failing the whole report, because ``tvbench run`` refreshes the leaderboards at its very end
-and must not crash there. Field values are treated as untrusted data: accessors below return
-``None`` for anything of the wrong type rather than trusting the file.
+Reports never re-run a model: everything comes from ``results.json`` and the item records
+(``records/<task>.jsonl``, or ``samples/<task>.jsonl`` in older folders). A folder of run
+folders may contain stray or broken folders (a run killed before its first write, a foreign
+directory); those are listed as skipped instead of failing the whole report, because
+``tvbench run`` refreshes the leaderboards at its very end and must not crash there.
+results.json values are treated as untrusted data: accessors below return ``None`` for
+anything of the wrong type rather than trusting the file. Item records are type-checked as
+they are read (:meth:`ItemRecord.from_json`); a line that is not a record arrives as an error
+record saying why.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tvbench.data.record import ItemRecord
 from tvbench.runs.store import RunFolder, RunFolderError
 
 #: Larger thumbnails than this are not decoded (a report must never choke on a hostile file).
@@ -83,8 +87,8 @@ class Run:
         return {str(k): v for k, v in mapping(self.results.get("tasks")).items()
                 if isinstance(v, Mapping)}
 
-    def records(self, task: str) -> list[dict[str, Any]]:
-        """The item log of one task (empty for reported runs and tasks never run)."""
+    def records(self, task: str) -> list[ItemRecord]:
+        """The item records of one task (none for reported runs and tasks never run)."""
         if self.reported is not None:
             return []
         return list(RunFolder(self.path).read_records(task).values())
@@ -92,7 +96,8 @@ class Run:
     def thumbnail(self, relative: Any) -> bytes | None:
         """Bytes of a thumbnail named by a record, only if it lies inside this run folder.
 
-        The path comes from an untrusted JSONL line, so ``../`` and absolute paths are refused.
+        The path comes from an untrusted record line, so ``../`` and absolute paths are
+        refused.
         """
         if not isinstance(relative, str) or not relative:
             return None

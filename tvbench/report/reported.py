@@ -2,9 +2,9 @@
 
 Reported numbers are shipped in the same results.json schema as measured runs so every
 consumer (reports, gates, notebooks) reads them without a special case, but they are marked
-everywhere: a top-level ``reported`` block, ``status: "reported"``, no samples, no CIs, and
-signatures whose fields say ``reported``. Those signatures differ from any measured one, so
-the comparability check flags reported next to measured instead of silently mixing them.
+everywhere: a top-level ``reported`` block, ``status: "reported"``, no item records, no CIs,
+and signatures whose fields say ``reported``. Those signatures differ from any measured one,
+so the comparability check flags reported next to measured instead of silently mixing them.
 
 Regenerate after editing the data file::
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.outputs import Generation
+from tvbench.models.base import Adapter
 
 
 @dataclass(frozen=True)
@@ -48,22 +50,24 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def bench_inputs(n: int) -> list[ModelInput]:
-    """``n`` inputs cycled from the bundled TextVQA samples (real prompts, real images)."""
+    """``n`` inputs cycled from the bundled TextVQA items (real prompts, real images)."""
     from tvbench_tasks.textvqa import TextVQA
 
     task = TextVQA()
-    samples = task.load(task.bundled_source())
-    return [task.build(samples[i % len(samples)]) for i in range(n)]
+    items = task.load(task.bundled_source())
+    return [task.build(items[i % len(items)]) for i in range(n)]
 
 
-def throughput(adapter: Any, name: str, inputs: Sequence[ModelInput], batch_sizes: Sequence[int],
-               new_tokens: int, repeat: int) -> list[Throughput]:
+def throughput(adapter: Adapter, name: str, inputs: Sequence[ModelInput],
+               batch_sizes: Sequence[int], new_tokens: int, repeat: int) -> list[Throughput]:
     settings = GenerationSettings(max_new_tokens=new_tokens)
     adapter.generate(inputs[:2], GenerationSettings(max_new_tokens=2))  # warm-up
     rows = []
     for bs in batch_sizes:
-        adapter.batch_size = bs
-        seconds, gens = best_of(repeat, lambda: adapter.generate(inputs, settings))
+        def once(size: int = bs) -> list[Generation]:
+            return adapter.generate(inputs, settings, batch_size=size)
+
+        seconds, gens = best_of(repeat, once)
         rows.append(Throughput(name, bs, len(inputs), seconds, sum(g.n_tokens for g in gens)))
     return rows
 

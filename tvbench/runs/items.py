@@ -1,91 +1,98 @@
-"""Item records: what one benchmark item asks of a model, and how its stored answer is scored.
+"""From an item to its record: the requests it makes of a model, and the scored record of
+what came back.
 
-The runner writes a record per item as batches complete; scoring a record is pure and cheap,
-so a stored output is scored again on every run with the current options and metric code.
+:func:`prepare` renders an item's requests and its input hash; :func:`record_of` turns the
+model's answer into an :class:`ItemRecord`; :func:`scored` scores a record with the task's
+current options. Scoring is pure and cheap, so a stored output is scored again on every run
+with the current metric code, and a resumed run never mixes old and new scores.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, replace
 
 from tvbench.data.inputs import ModelInput
+from tvbench.data.item import Item
 from tvbench.data.media import MediaError
 from tvbench.data.outputs import Generation, LogLikelihood
-from tvbench.data.sample import Sample
-from tvbench.tasks.base import Record, Task
+from tvbench.data.record import EMPTY, Continuation, ItemRecord
+from tvbench.tasks.base import Task
 
 
-def clean_float(x: float) -> float | None:
-    return None if math.isnan(x) or math.isinf(x) else x
+@dataclass(frozen=True)
+class Prepared:
+    """An item ready for the model: its requests (one generation input, or one input per
+    candidate continuation), the hash that identifies them, and a readable prompt."""
 
-
-SCORE_FIELDS = ("answer", "score", "metrics", "extra")
-
-
-def scored_record(task: Task, sample: Sample, record: Record) -> Record:
-    """``record`` with answer/score/metrics/extra computed from its raw output.
-
-    Records without output (a data or model error) are returned unchanged.
-    """
-    output = record.get("output")
-    if output is None:
-        return record
-    rec = {k: v for k, v in record.items() if k not in SCORE_FIELDS}
-    rec.update(answer=None, score=None, error=None)
-    try:  # a stored output of the wrong shape is a scoring failure like any other
-        if isinstance(output, str):
-            raw: Any = Generation(output, int(rec.get("n_tokens") or 0))
-        else:
-            raw = [LogLikelihood(o["total"] if o["total"] is not None else math.nan,
-                                 o["mean"] if o["mean"] is not None else math.nan,
-                                 int(o["n_tokens"])) for o in output]
-        result = task.score(sample, raw)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
-        rec["error"] = f"scoring failed: {type(exc).__name__}: {exc}"
-        return rec
-    rec["answer"], rec["score"] = result.answer, result.score
-    if result.metrics:
-        rec["metrics"] = result.metrics
-    if result.extra:
-        rec["extra"] = result.extra
-    return rec
-
-
-@dataclass
-class Item:
-    sample: Sample
-    requests: list[tuple[ModelInput, str | None]] = field(default_factory=list)
+    item: Item
+    requests: tuple[tuple[ModelInput, str | None], ...] = ()
     input_hash: str = ""
     prompt: str = ""
     error: str | None = None
 
 
-def prepare_item(task: Task, sample: Sample, generation: str) -> Item:
+def prepare(task: Task, item: Item, generation: str) -> Prepared:
     """The item's requests and its input hash, which covers the rendered inputs, the media
     bytes, the candidates and the generation settings (``generation``, described)."""
-    item = Item(sample)
-    if sample.error:
-        item.error = sample.error
-        return item
+    if item.error:
+        return Prepared(item, error=item.error)
     try:
         if task.kind == "generate":
-            inp = task.build(sample)
-            item.requests = [(inp, None)]
+            requests: tuple[tuple[ModelInput, str | None], ...] = ((task.build(item), None),)
         else:
-            item.requests = [(i, c) for i, c in task.candidates(sample)]
+            requests = tuple((i, c) for i, c in task.candidates(item))
     except (KeyError, TypeError, ValueError, MediaError) as exc:
-        item.error = f"cannot build input: {type(exc).__name__}: {exc}"
-        return item
+        return Prepared(item, error=f"cannot build input: {type(exc).__name__}: {exc}")
     h = hashlib.sha256(generation.encode() if task.kind == "generate" else b"")
-    for inp, cont in item.requests:
+    for inp, cont in requests:
         h.update(inp.fingerprint().encode())
         if cont is not None:
             h.update(b"\x00" + cont.encode())
-    item.input_hash = h.hexdigest()
-    first = item.requests[0][0].render()
-    conts = [c for _, c in item.requests if c is not None]
-    item.prompt = first + "".join(f"\n[candidate] {c}" for c in conts)
-    return item
+    conts = [c for _, c in requests if c is not None]
+    prompt = requests[0][0].render() + "".join(f"\n[candidate] {c}" for c in conts)
+    return Prepared(item, requests, h.hexdigest(), prompt)
+
+
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def record_of(prepared: Prepared, output: Generation | list[LogLikelihood] | None,
+              thumb: str | None = None) -> ItemRecord:
+    """The unscored record of one item: what the model said, or why it said nothing."""
+    item = prepared.item
+    record = ItemRecord(id=item.id, lang=item.lang, input_hash=prepared.input_hash or None,
+                        prompt=prepared.prompt, error=prepared.error, thumb=thumb)
+    if isinstance(output, Generation):
+        if output.error is not None:
+            return replace(record, error=output.error)
+        return replace(record, output=output.text, n_tokens=output.n_tokens)
+    if isinstance(output, list):
+        errors = [ll.error for ll in output if ll.error]
+        if errors:
+            return replace(record, error=errors[0])
+        return replace(record, output=tuple(
+            Continuation(c or "", _finite(ll.total), _finite(ll.mean), ll.n_tokens)
+            for (_, c), ll in zip(prepared.requests, output, strict=True)))
+    return record
+
+
+def scored(task: Task, item: Item, record: ItemRecord) -> ItemRecord:
+    """``record`` with answer, score, metrics and extra computed afresh from its output.
+
+    A record without output (a data or model error) is returned as it is; a scoring failure
+    becomes the record's error.
+    """
+    output = record.model_output()
+    if output is None:
+        return record
+    base = replace(record, answer=None, score=None, metrics=EMPTY, extra=EMPTY, error=None,
+                   provenance=EMPTY)
+    try:
+        result = task.score(item, output)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        return replace(base, error=f"scoring failed: {type(exc).__name__}: {exc}")
+    return replace(base, answer=result.answer, score=result.score, metrics=result.metrics,
+                   extra=result.extra)

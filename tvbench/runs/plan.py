@@ -2,13 +2,15 @@
 
 Everything that can be wrong with a run — an unknown task or model, a bad task option, a
 missing data folder, a task the adapter cannot serve — is found here, before any model loads.
+Settings are resolved here once, per model (a model entry's ``max_new_tokens`` applies unless
+``--max-new-tokens`` overrides it); the runner takes them as they are.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +28,27 @@ class PlanError(ValueError):
     """A run request that cannot be carried out; the message names the flag or key."""
 
 
+#: ``--data`` / ``[run] data`` values that choose where every task reads from. "samples" is
+#: the old name of "bundled", still accepted so older tvbench.toml files keep working.
+DATA_MODES = {"bundled": "bundled", "samples": "bundled", "hub": "hub"}
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One model of the run, with the settings resolved for it."""
+
+    entry: ModelEntry
+    settings: RunSettings
+
+
 @dataclass(frozen=True)
 class Plan:
-    models: tuple[ModelEntry, ...]
+    models: tuple[ModelPlan, ...]
     tasks: tuple[TaskPlan, ...]
-    settings: RunSettings
     output: Path
     device: str
     dtype: str
-    data_mode: str  # "samples" | "hub" | "mixed"
+    data_mode: str  # "bundled" | "hub" | "local" | "mixed"
 
 
 def parse_assignments(values: Sequence[str], flag: str) -> dict[str, str]:
@@ -104,11 +118,11 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     entries = [parse_model_arg(m, config.models) for m in model_names]
     classes = resolve_tasks(config, task_names)
 
-    default_mode = run.data
+    default_mode = DATA_MODES[run.data]
     overrides: dict[str, str] = {}
     for item in data:
-        if item in ("samples", "hub"):
-            default_mode = item
+        if item in DATA_MODES:
+            default_mode = DATA_MODES[item]
         else:
             overrides.update(parse_assignments([item], "--data"))
     for name in overrides:
@@ -129,7 +143,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         task = cls(**opts)
         source = _source(task, overrides.get(cls.name) or config.tasks.get(cls.name, {}).get(
             "data"), default_mode)
-        modes.add("samples" if source == task.bundled_source() else
+        modes.add("bundled" if source == task.bundled_source() else
                   "hub" if not isinstance(source, LocalDataset) else "local")
         plans.append(TaskPlan(task, source))
 
@@ -139,12 +153,14 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         batch_size=batch_size if batch_size is not None else run.batch_size,
         limit=limit if limit is not None else run.limit,
         languages=tuple(canonical(x) for x in languages) if languages else run.languages,
-        max_new_tokens=max_new_tokens,
         check_parity=check_parity if check_parity is not None else run.check_parity,
         retry_errors=retry_errors)
     if settings.batch_size < 1:
         raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
-    return Plan(models=tuple(entries), tasks=tuple(plans), settings=settings,
+    per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
+        max_new_tokens if max_new_tokens is not None else entry.max_new_tokens)))
+        for entry in entries)
+    return Plan(models=per_model, tasks=tuple(plans),
                 output=Path(output or run.output), device=device or run.device,
                 dtype=dtype or run.dtype,
                 data_mode=modes.pop() if len(modes) == 1 else "mixed")
@@ -156,10 +172,6 @@ def _source(task: Task, path: str | None, mode: str) -> DataSource:
         if not p.exists():
             raise PlanError(f"data for task {task.name!r}: {str(p)!r} does not exist")
         return LocalDataset(p, split=task.hub.split)
-    if mode == "samples":
+    if mode == "bundled":
         return task.bundled_source()
     return task.hub
-
-
-def describe_sources(plan: Plan) -> Mapping[str, str]:
-    return {p.task.name: p.source.describe() for p in plan.tasks}

@@ -1,4 +1,4 @@
-"""Turn finished item records into the ``tasks.<task>`` block of results.json.
+"""Turn a task's rescored item records into the ``tasks.<task>`` block of results.json.
 
 Scores are per language first; a task's headline number is the unweighted mean over its
 languages (the TowerVision protocol for ALM-Bench, CC-OCR, Multi30K, CoMMuTE and ViMUL),
@@ -15,18 +15,20 @@ from typing import Any
 
 import tvbench
 from tvbench.data.inputs import GenerationSettings
+from tvbench.data.item import Item
 from tvbench.data.languages import is_unseen
-from tvbench.data.sample import Sample
+from tvbench.data.record import ItemRecord
 from tvbench.metrics import aggregate, bootstrap
 from tvbench.models.base import ModelSpec
 from tvbench.runs import signature
-from tvbench.tasks.base import MetricSpec, Record, Task
+from tvbench.tasks.base import MetricSpec, Task
+from tvbench.tasks.scoring import Rescored
 
 
-def data_fingerprint(samples: Sequence[Sample]) -> str:
+def data_fingerprint(items: Sequence[Item]) -> str:
     h = hashlib.sha256()
-    for s in sorted(samples, key=lambda x: x.id):
-        h.update(s.content_hash().encode())
+    for it in sorted(items, key=lambda x: x.id):
+        h.update(it.content_hash().encode())
     return h.hexdigest()[:8]
 
 
@@ -60,20 +62,21 @@ def _fields(task: Task, model: ModelSpec, data_desc: str, metric: MetricSpec, la
     return out
 
 
-def _metric_block(task: Task, metric: MetricSpec, samples: Sequence[Sample],
-                  records: Sequence[Record], model: ModelSpec, data_desc: str, data_fp: str,
-                  gen: GenerationSettings) -> dict[str, Any]:
-    langs = sorted({s.lang for s in samples})
+def _metric_block(task: Task, metric: MetricSpec, items: Sequence[Item],
+                  records: Sequence[ItemRecord], model: ModelSpec, data_desc: str, data_fp: str,
+                  gen: GenerationSettings, withheld: bool) -> dict[str, Any]:
+    """One metric's block; a ``withheld`` metric counts its items but reports no number."""
+    langs = sorted({it.lang for it in items})
     by_lang: dict[str, list[Sequence[float]]] = {lang: [] for lang in langs}
     counts: dict[str, dict[str, int]] = {lang: {"n": 0, "n_errors": 0} for lang in langs}
-    for s, r in zip(samples, records, strict=True):
-        counts[s.lang]["n"] += 1
-        if r.get("error"):
-            counts[s.lang]["n_errors"] += 1
+    for it, r in zip(items, records, strict=True):
+        counts[it.lang]["n"] += 1
+        if r.error:
+            counts[it.lang]["n_errors"] += 1
             continue
-        st = metric.stats(s, r)
+        st = None if withheld else metric.stats(it, r)
         if st is not None:
-            by_lang[s.lang].append(st)
+            by_lang[it.lang].append(st)
     agg = metric.aggregation
     languages: dict[str, Any] = {}
     lang_scores = []
@@ -96,7 +99,7 @@ def _metric_block(task: Task, metric: MetricSpec, samples: Sequence[Sample],
     overall = sum(lang_scores) / len(lang_scores) if lang_scores else None
     ci = (bootstrap.ci95(agg, by_lang[langs[0]]) if len(langs) == 1
           else bootstrap.macro_ci95(agg, {k: by_lang[k] for k in scored_langs}))
-    n_total = len(samples)
+    n_total = len(items)
     return {
         "metric": metric.name, "score": _round(overall), "n": n_total,
         "n_scored": sum(len(v) for v in by_lang.values()),
@@ -108,19 +111,22 @@ def _metric_block(task: Task, metric: MetricSpec, samples: Sequence[Sample],
     }
 
 
-def summarize_task(task: Task, samples: Sequence[Sample], records: Sequence[Record], *,
-                   model: ModelSpec, data_desc: str, notes: Sequence[str] = (),
+def summarize_task(task: Task, items: Sequence[Item], rescored: Rescored, *,
+                   model: ModelSpec, data_desc: str,
                    generation: GenerationSettings | None = None) -> dict[str, Any]:
     """The results.json block for one task (primary metric at the top level).
 
-    ``generation`` is what the model actually ran with (a run-level cap may lower
-    ``max_new_tokens``); it defaults to the task's own settings.
+    ``rescored`` is what :meth:`Task.rescore` returned: the records (in item order), the
+    scorers that ran and the notes on what is not scored. ``generation`` is what the model
+    actually ran with (a run-level cap may lower ``max_new_tokens``); it defaults to the
+    task's own settings.
     """
-    data_fp = data_fingerprint(samples)
-    metrics = task.metrics()
+    records, notes = rescored.records, rescored.notes
+    data_fp = data_fingerprint(items)
+    metrics = task.metrics(rescored.scored_by)
     gen = generation or task.settings()
-    blocks = [_metric_block(task, m, samples, records, model, data_desc, data_fp, gen)
-              for m in metrics]
+    blocks = [_metric_block(task, m, items, records, model, data_desc, data_fp, gen,
+                            m.name in rescored.withheld) for m in metrics]
     primary = blocks[0]
     if primary["score"] is not None:
         status = "scored"
@@ -132,7 +138,7 @@ def summarize_task(task: Task, samples: Sequence[Sample], records: Sequence[Reco
                            "data": {"source": data_desc, "fingerprint": data_fp}}
     if len(blocks) > 1:
         out["metrics"] = {b["metric"]: b for b in blocks[1:]}
-    extra = task.breakdown(samples, records)
+    extra = task.breakdown(items, records)
     if extra:
         out["breakdown"] = extra
     return out

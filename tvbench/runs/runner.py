@@ -1,8 +1,10 @@
 """Run tasks on one model into one run folder, resumably.
 
-For each task: load samples, skip items already in ``samples/<task>.jsonl`` (checking their
-input hashes), run the rest through the adapter, append records as each batch completes,
-then run model-based metrics, aggregate, and rewrite the item log and results atomically.
+For each task (:meth:`Runner.run_task`, which reads top to bottom as the path of an item):
+load the items, prepare their requests, skip those already in ``records/<task>.jsonl``
+(checking their input hashes), run the rest through the adapter and append a record per item
+as each batch completes, score every record afresh, let the task's model-based metrics make
+new records (:meth:`Task.rescore`), aggregate, and rewrite the records and results atomically.
 """
 
 from __future__ import annotations
@@ -12,25 +14,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tvbench.data.inputs import ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.loading import DataSource
 from tvbench.data.media import MediaError, thumbnail_jpeg
 from tvbench.data.outputs import Generation, LogLikelihood
-from tvbench.data.sample import Sample
+from tvbench.data.record import ItemRecord
 from tvbench.models.base import Adapter, Capability, CapabilityError
 from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
-from tvbench.runs.items import Item, clean_float, prepare_item, scored_record
+from tvbench.runs.items import Prepared, prepare, record_of, scored
 from tvbench.runs.results import summarize_task
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
-from tvbench.tasks.base import Record, Task
+from tvbench.tasks.base import Task
+from tvbench.tasks.scoring import NoScorers, Scorers
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Knobs that apply to every task of a run."""
+    """Knobs that apply to every task of one model's run, resolved by the plan."""
 
-    batch_size: int = 8
+    batch_size: int = 8  # inputs per adapter batch; outputs are identical at any size
     limit: int | None = None  # items per language
     languages: tuple[str, ...] | None = None
     max_new_tokens: int | None = None  # cap on every task's generation length
@@ -99,13 +103,13 @@ class Runner:
     """Runs a list of task plans on one adapter into one run folder."""
 
     def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
-                 progress: Progress | None = None, scorers: Any = None,
+                 progress: Progress | None = None, scorers: Scorers | None = None,
                  shard: Shard | None = None) -> None:
         self.adapter = adapter
         self.folder = folder
         self.settings = settings
         self.progress = progress or SilentProgress()
-        self.scorers = scorers
+        self.scorers: Scorers = scorers or NoScorers()
         self.shard = shard or Shard()
 
     # ------------------------------------------------------------------ entry
@@ -149,87 +153,94 @@ class Runner:
 
     # ------------------------------------------------------------------ task
     def run_task(self, plan: TaskPlan) -> dict[str, Any]:
+        """One task, from dataset items to its results.json block."""
         task = plan.task
-        samples = task.load(plan.source, self.settings.languages, self.settings.limit)
-        if not samples:
+        items = task.load(plan.source, self.settings.languages, self.settings.limit)
+        if not items:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
         generation = task.settings().capped(self.settings.max_new_tokens)
-        items = [prepare_item(task, s, generation.describe()) for s in samples]
-        done = self.folder.read_records(task.name)
-        for it in items:
-            old = done.get(it.sample.id)
-            if old is not None and old.get("input_hash") != (it.input_hash or None):
-                raise RunFolderError(
-                    f"{self.folder.samples_path(task.name)}: item {it.sample.id!r} was made "
-                    "from different inputs (prompt, data or settings changed); use a new "
-                    "--output folder or pass --overwrite")
-        if self.settings.retry_errors:
-            done = {k: v for k, v in done.items() if not v.get("error")}
+        prepared = [prepare(task, it, generation.describe()) for it in items]
+        done = self._reusable(task, prepared)
         # Shard over the full item list (not over what is left), and let every rank read the
         # folder before any rank writes, so all ranks agree on who does what.
         barrier(self.shard)
-        todo = [it for it in self.shard.mine(items) if it.sample.id not in done]
-        self.progress.task_started(task.name, len(items), len(items) - len(todo))
-        thumbs = self._thumbnail_quota(items, done)
-        new_errors = [it for it in todo if it.error]
-        if new_errors:
-            self._write(task, [(it, None) for it in new_errors], thumbs)
-        runnable = [it for it in todo if not it.error]
+        todo = [p for p in self.shard.mine(prepared) if p.item.id not in done]
+        self.progress.task_started(task.name, len(prepared), len(prepared) - len(todo))
+        thumbs = self._thumbnail_quota(prepared, done)
+        broken = [p for p in todo if p.error]
+        if broken:
+            self._write(task, [(p, None) for p in broken], thumbs)
+        runnable = [p for p in todo if not p.error]
         if task.kind == "generate":
-            self._generate(task, runnable, thumbs)
+            self._generate(task, runnable, generation, thumbs)
         else:
             self._loglikelihood(task, runnable, thumbs)
         barrier(self.shard)  # every rank's part file is complete
         if not self.shard.main:
             barrier(self.shard)  # wait for rank 0 to merge before the next task
             return {}
-        records = self._final_records(task, items)
+        records = self._final_records(task, prepared)
         self.progress.phase("scoring")  # COMET or a judge can take a while
-        notes = task.rescore(samples, records, self.scorers)
-        block = summarize_task(task, samples, records, model=self.adapter.spec,
-                               data_desc=plan.source.describe(), notes=notes,
-                               generation=generation)
+        rescored = task.rescore(items, records, self.scorers)
+        block = summarize_task(task, items, rescored, model=self.adapter.spec,
+                               data_desc=plan.source.describe(), generation=generation)
         if self.settings.check_parity and task.kind == "generate":
-            block["parity"] = self._check_parity(task, items, records)
-        self.folder.write_records(task.name, records)
+            block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
+        self.folder.write_records(task.name, rescored.records)
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
 
-    def _thumbnail_quota(self, items: list[Item], done: dict[str, Record]) -> set[str]:
+    def _reusable(self, task: Task, prepared: list[Prepared]) -> dict[str, ItemRecord]:
+        """Stored records that can stand; a stored item made from other inputs is refused."""
+        done = self.folder.read_records(task.name)
+        for p in prepared:
+            old = done.get(p.item.id)
+            if old is not None and old.input_hash != (p.input_hash or None):
+                raise RunFolderError(
+                    f"{self.folder.records_path(task.name)}: item {p.item.id!r} was made "
+                    "from different inputs (prompt, data or settings changed); use a new "
+                    "--output folder or pass --overwrite")
+        if self.settings.retry_errors:
+            done = {k: v for k, v in done.items() if not v.error}
+        return done
+
+    def _thumbnail_quota(self, prepared: list[Prepared], done: dict[str, ItemRecord]
+                         ) -> set[str]:
         per_lang: dict[str, int] = {}
         chosen = set()
-        for it in items:
-            lang = it.sample.lang
-            if per_lang.get(lang, 0) < self.settings.thumbnails_per_language and it.sample.media:
+        for p in prepared:
+            lang = p.item.lang
+            if per_lang.get(lang, 0) < self.settings.thumbnails_per_language and p.item.media:
                 per_lang[lang] = per_lang.get(lang, 0) + 1
-                if it.sample.id not in done:
-                    chosen.add(it.sample.id)
+                if p.item.id not in done:
+                    chosen.add(p.item.id)
         return chosen
 
-    def _generate(self, task: Task, items: list[Item], thumbs: set[str]) -> None:
-        if not items:
+    def _generate(self, task: Task, todo: list[Prepared], generation: GenerationSettings,
+                  thumbs: set[str]) -> None:
+        if not todo:
             return
-        settings = task.settings().capped(self.settings.max_new_tokens)
 
         def on_batch(idx: list[int], gens: list[Generation]) -> None:
-            self._write(task, [(items[i], g) for i, g in zip(idx, gens, strict=True)], thumbs)
+            self._write(task, [(todo[i], g) for i, g in zip(idx, gens, strict=True)], thumbs)
 
-        self.adapter.generate([it.requests[0][0] for it in items], settings, on_batch=on_batch)
+        self.adapter.generate([p.requests[0][0] for p in todo], generation,
+                              batch_size=self.settings.batch_size, on_batch=on_batch)
 
-    def _loglikelihood(self, task: Task, items: list[Item], thumbs: set[str]) -> None:
-        if not items:
+    def _loglikelihood(self, task: Task, todo: list[Prepared], thumbs: set[str]) -> None:
+        if not todo:
             return
         flat: list[tuple[int, int]] = []
         inputs: list[ModelInput] = []
         conts: list[str] = []
-        for owner, it in enumerate(items):
-            for k, (inp, cont) in enumerate(it.requests):
+        for owner, p in enumerate(todo):
+            for k, (inp, cont) in enumerate(p.requests):
                 flat.append((owner, k))
                 inputs.append(inp)
                 conts.append(cont or "")
-        pending = {o: [None] * len(it.requests) for o, it in enumerate(items)}
+        pending = {o: [None] * len(p.requests) for o, p in enumerate(todo)}
 
         def on_batch(idx: list[int], lls: list[LogLikelihood]) -> None:
             complete = []
@@ -237,42 +248,26 @@ class Runner:
                 owner, k = flat[i]
                 pending[owner][k] = ll  # type: ignore[call-overload]
                 if all(x is not None for x in pending[owner]):
-                    complete.append((items[owner], list(pending.pop(owner))))
+                    complete.append((todo[owner], list(pending.pop(owner))))
             if complete:
                 self._write(task, complete, thumbs)
 
-        self.adapter.loglikelihood(inputs, conts, on_batch=on_batch)
+        self.adapter.loglikelihood(inputs, conts, batch_size=self.settings.batch_size,
+                                   on_batch=on_batch)
 
-    def _write(self, task: Task, pairs: list[tuple[Item, Any]], thumbs: set[str]) -> None:
-        records = [self._record(task, it, out, thumbs) for it, out in pairs]
+    def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str]) -> None:
+        """Append the scored records of items the model (or the data) has answered."""
+        records = [scored(task, p.item, record_of(p, output, self._thumbnail(task, p.item)
+                                                  if p.item.id in thumbs else None))
+                   for p, output in answered]
         self.folder.append_records(task.name, records, part=self.shard.part)
         self.progress.advance(len(records))
 
-    def _record(self, task: Task, item: Item, output: Any, thumbs: set[str]) -> Record:
-        rec: Record = {"id": item.sample.id, "lang": item.sample.lang,
-                       "input_hash": item.input_hash or None, "prompt": item.prompt,
-                       "output": None, "answer": None, "score": None, "error": item.error}
-        if isinstance(output, Generation):
-            rec["error"] = output.error
-            if output.error is None:
-                rec["output"] = output.text
-                rec["n_tokens"] = output.n_tokens
-        elif isinstance(output, list):
-            errs = [ll.error for ll in output if ll.error]
-            rec["error"] = errs[0] if errs else None
-            if not errs:
-                rec["output"] = [{"continuation": c, "total": clean_float(ll.total),
-                                  "mean": clean_float(ll.mean), "n_tokens": ll.n_tokens}
-                                 for (_, c), ll in zip(item.requests, output, strict=True)]
-        if item.sample.id in thumbs:
-            rec["thumb"] = self._thumbnail(task, item.sample)
-        return scored_record(task, item.sample, rec)
-
-    def _thumbnail(self, task: Task, sample: Sample) -> str | None:
+    def _thumbnail(self, task: Task, item: Item) -> str | None:
         from tvbench.data.inputs import ImagePart
 
         try:
-            part = sample.media[0]
+            part = item.media[0]
             if isinstance(part, ImagePart):
                 jpeg = thumbnail_jpeg(part.data)
             else:
@@ -286,38 +281,34 @@ class Runner:
                 jpeg = thumbnail_jpeg(buf.getvalue())
         except (MediaError, OSError):
             return None
-        return self.folder.write_thumbnail(task.name, sample.id, jpeg)
+        return self.folder.write_thumbnail(task.name, item.id, jpeg)
 
-    def _final_records(self, task: Task, items: list[Item]) -> list[Record]:
+    def _final_records(self, task: Task, prepared: list[Prepared]) -> list[ItemRecord]:
         on_disk = self.folder.read_records(task.name)
-        missing = [it.sample.id for it in items if it.sample.id not in on_disk]
+        missing = [p.item.id for p in prepared if p.item.id not in on_disk]
         if missing:
-            files = [self.folder.samples_path(task.name), *self.folder.part_paths(task.name)]
-            sizes = ", ".join(f"{p.name}={p.stat().st_size if p.exists() else 'absent'}"
-                              for p in files)
+            files = [self.folder.records_path(task.name), *self.folder.part_paths(task.name)]
+            sizes = ", ".join(f"{f.name}={f.stat().st_size if f.exists() else 'absent'}"
+                              for f in files)
             raise RuntimeError(f"task {task.name!r}: {len(missing)} items have no record "
                                f"after the run (first: {missing[0]!r}; read {sizes})")
         # Scoring is pure and cheap, so stored outputs are scored again with the current
         # options and metric code: a resumed run can never mix old and new scores.
-        return [scored_record(task, it.sample, on_disk[it.sample.id]) for it in items]
+        return [scored(task, p.item, on_disk[p.item.id]) for p in prepared]
 
-    def _check_parity(self, task: Task, items: list[Item], records: list[Record]
-                      ) -> dict[str, Any]:
+    def _check_parity(self, task: Task, prepared: list[Prepared], records: Sequence[ItemRecord],
+                      generation: GenerationSettings) -> dict[str, Any]:
         """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
-        chosen = [(it, r) for it, r in zip(items, records, strict=True)
-                  if not it.error and not r.get("error")][: self.settings.check_parity]
+        chosen = [(p, r) for p, r in zip(prepared, records, strict=True)
+                  if not p.error and not r.error][: self.settings.check_parity]
         if not chosen:
             return {"checked": 0, "mismatches": []}
-        settings = task.settings().capped(self.settings.max_new_tokens)
-        saved = getattr(self.adapter, "batch_size", 1)
-        try:
-            self.adapter.batch_size = 1  # type: ignore[attr-defined]
-            single = self.adapter.generate([it.requests[0][0] for it, _ in chosen], settings)
-        finally:
-            self.adapter.batch_size = saved  # type: ignore[attr-defined]
-        mismatches = [it.sample.id for (it, r), g in zip(chosen, single, strict=True)
-                      if g.text != r.get("output")]
+        single = self.adapter.generate([p.requests[0][0] for p, _ in chosen], generation,
+                                       batch_size=1)
+        mismatches = [p.item.id for (p, r), g in zip(chosen, single, strict=True)
+                      if g.text != r.text]
         if mismatches:
             self.progress.note(f"{task.name}: {len(mismatches)}/{len(chosen)} items differ at "
                                f"batch size 1: {', '.join(mismatches[:5])}")
-        return {"checked": len(chosen), "batch_size": saved, "mismatches": mismatches}
+        return {"checked": len(chosen), "batch_size": self.settings.batch_size,
+                "mismatches": mismatches}

@@ -1,13 +1,16 @@
-"""The run folder on disk: ``results.json`` written atomically, per-item JSONL appended durably.
+"""The run folder on disk: ``results.json`` written atomically, item records appended durably.
 
 Layout::
 
     <run>/results.json            schema-versioned summary (temp file + rename)
-    <run>/samples/<task>.jsonl    one record per item, appended as batches complete
-    <run>/thumbs/<task>/<id>.jpg  a few small images per language for report browsers
+    <run>/records/<task>.jsonl    one ItemRecord per item, appended as batches complete
+    <run>/thumbs/<task>/<id>.jpg  a few small images per language for the item browser
 
-A killed run leaves at worst a torn last line in a JSONL file; it is ignored on resume and
-that item is simply generated again, so nothing is lost or written twice.
+Folders written before tvbench named them ``records/`` keep their item log in
+``samples/<task>.jsonl``; it is read like the new one and replaced by it when the task's
+records are next written. A killed run leaves at worst a torn last line in a JSONL file; it
+is ignored on resume and that item is simply generated again, so nothing is lost or written
+twice.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tvbench.data.record import ItemRecord, RecordFormatError
+
+#: Version of the results.json layout; a file from a newer tvbench is refused, not misread.
 SCHEMA_VERSION = 1
+RECORDS, LEGACY_RECORDS = "records", "samples"
 
 
 @cache
@@ -63,7 +70,7 @@ def slug(text: str) -> str:
 
 
 class RunFolder:
-    """One model's run: results plus per-task item logs."""
+    """One model's run: results plus per-task item records."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -72,8 +79,12 @@ class RunFolder:
     def results_path(self) -> Path:
         return self.root / "results.json"
 
-    def samples_path(self, task: str) -> Path:
-        return self.root / "samples" / f"{task}.jsonl"
+    def records_path(self, task: str) -> Path:
+        return self.root / RECORDS / f"{task}.jsonl"
+
+    def legacy_records_path(self, task: str) -> Path:
+        """Where folders from before the ``records/`` name keep a task's records."""
+        return self.root / LEGACY_RECORDS / f"{task}.jsonl"
 
     def thumbs_dir(self, task: str) -> Path:
         return self.root / "thumbs" / task
@@ -88,6 +99,10 @@ class RunFolder:
             raise RunFolderError(f"{self.results_path}: not valid JSON ({exc})") from exc
         if not isinstance(data, dict) or "schema_version" not in data:
             raise RunFolderError(f"{self.results_path}: not a tvbench results file")
+        version = data["schema_version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise RunFolderError(f"{self.results_path}: schema_version {version!r} is not one "
+                                 f"this tvbench reads (1 to {SCHEMA_VERSION}); upgrade tvbench")
         return data
 
     def write_results(self, results: Mapping[str, Any]) -> None:
@@ -96,47 +111,55 @@ class RunFolder:
     # ---------------------------------------------------------------- records
     def part_paths(self, task: str) -> list[Path]:
         """Per-rank part files of a data-parallel run that are not merged yet."""
-        return sorted((self.root / "samples").glob(f"{task}.rank*.jsonl"))
+        return sorted(p for folder in (LEGACY_RECORDS, RECORDS)
+                      for p in (self.root / folder).glob(f"{task}.rank*.jsonl"))
 
-    def read_records(self, task: str) -> dict[str, dict[str, Any]]:
-        """Records by id, from the task log and any unmerged part files.
+    def read_records(self, task: str) -> dict[str, ItemRecord]:
+        """Records by id: the old ``samples/`` log, the task's log, then unmerged part files
+        (a later file wins for an item).
 
-        A torn final line (from a crash) is skipped.
+        A torn final line (from a crash) is skipped; a line that is not a record becomes an
+        error record saying so, never a silent drop.
         """
-        out: dict[str, dict[str, Any]] = {}
-        for path in [self.samples_path(task), *self.part_paths(task)]:
+        out: dict[str, ItemRecord] = {}
+        for path in [self.legacy_records_path(task), self.records_path(task),
+                     *self.part_paths(task)]:
             if path.is_file():
                 out.update(self._read_jsonl(path))
         return out
 
     @staticmethod
-    def _read_jsonl(path: Path) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
+    def _read_jsonl(path: Path) -> dict[str, ItemRecord]:
+        out: dict[str, ItemRecord] = {}
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if not line.endswith("\n"):
                     break  # torn write: the process died mid-line
                 try:
-                    rec = json.loads(line)
+                    raw = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                if isinstance(rec, dict) and "id" in rec:
-                    out[str(rec["id"])] = rec
+                if not isinstance(raw, dict) or "id" not in raw:
+                    continue
+                try:
+                    record = ItemRecord.from_json(raw)
+                except RecordFormatError as exc:
+                    record = ItemRecord.unreadable(raw, f"{path.name}: {exc}")
+                out[record.id] = record
         return out
 
-    def append_records(self, task: str, records: Iterable[Mapping[str, Any]],
+    def append_records(self, task: str, records: Iterable[ItemRecord],
                        part: str | None = None) -> None:
         """Append and fsync, so a batch that returned is on disk before the next starts.
 
         ``part`` names a rank's own file in a data-parallel run (no two writers per file).
         """
-        path = self.samples_path(task)
+        path = self.records_path(task)
         if part:
             path = path.with_name(f"{task}.{part}.jsonl")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair_tail(path)
-        lines = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n"
-                        for r in records)
+        lines = "".join(_line(r) for r in records)
         with path.open("a", encoding="utf-8") as f:
             f.write(lines)
             f.flush()
@@ -154,13 +177,16 @@ class RunFolder:
             data = path.read_bytes()
             f.truncate(data.rfind(b"\n") + 1)
 
-    def write_records(self, task: str, records: Iterable[Mapping[str, Any]]) -> None:
-        """Replace the task's log with the final records, atomically; parts are merged."""
-        text = "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n"
-                       for r in records)
-        atomic_write(self.samples_path(task), text)
+    def write_records(self, task: str, records: Iterable[ItemRecord]) -> None:
+        """Replace the task's log with the final records, atomically; parts and an old
+        ``samples/`` log are merged into it and removed."""
+        atomic_write(self.records_path(task), "".join(_line(r) for r in records))
         for part in self.part_paths(task):
             part.unlink()
+        legacy = self.legacy_records_path(task)
+        legacy.unlink(missing_ok=True)
+        if legacy.parent.is_dir() and not any(legacy.parent.iterdir()):
+            legacy.parent.rmdir()
 
     # ---------------------------------------------------------------- media
     def write_thumbnail(self, task: str, item_id: str, jpeg: bytes) -> str:
@@ -175,3 +201,7 @@ class RunFolder:
                 f.write(jpeg)
             os.replace(tmp, path)
         return str(path.relative_to(self.root))
+
+
+def _line(record: ItemRecord) -> str:
+    return json.dumps(record.to_json(), ensure_ascii=False, allow_nan=False) + "\n"

@@ -8,20 +8,25 @@ quietly switching to another metric.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tvbench.scorers.comet import CometClient
+    from tvbench.scorers.judge import Judge
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scorers:
-    """What model-based scoring is available to tasks during ``Task.rescore``.
+    """The run's model-based scorers, as handed to ``Task.rescore``.
 
+    Implements the :class:`tvbench.tasks.scoring.Scorers` protocol (tasks see only that).
     ``comet``/``judge`` are None when unavailable; ``*_problem`` then says why, and tasks
     copy that reason into their "not scored" status.
     """
 
-    comet: Any = None  # tvbench.scorers.comet.CometClient
+    comet: CometClient | None = None
     comet_problem: str | None = "COMET is not configured ([comet] in tvbench.toml)"
-    judge: Any = None  # tvbench.scorers.judge.Judge
+    judge: Judge | None = None
     judge_problem: str | None = "no judge configured ([judge] model in tvbench.toml)"
 
 

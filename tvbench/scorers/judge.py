@@ -25,6 +25,8 @@ from tvbench.models.base import Adapter
 #: Greedy, short: every supported judge prompt asks for a bare number. The official ALM-Bench
 #: scorer used the API's default temperature; greedy decoding is what makes a cache sound.
 JUDGE_SETTINGS = GenerationSettings(max_new_tokens=32)
+#: Prompts per judge batch (a local judge model; served judges send one request per prompt).
+JUDGE_BATCH_SIZE = 8
 DEFAULT_MAX_RETRIES = 3
 NO_JUDGE = "no judge configured ([judge] model in tvbench.toml)"
 
@@ -130,7 +132,8 @@ class Judge:
                  ) -> tuple[list[int], dict[int, str]]:
         inputs = [ModelInput.user(prompts[i]) for i in pending]
         try:
-            generations = self.adapter.generate(inputs, self.settings)
+            generations = self.adapter.generate(inputs, self.settings,
+                                                batch_size=JUDGE_BATCH_SIZE)
         except Exception as exc:  # backends raise many types; each means "this try failed"
             return pending, {i: f"{type(exc).__name__}: {exc}" for i in pending}
         still: list[int] = []
@@ -213,7 +216,7 @@ def judge_from_config(config: Any) -> tuple[Judge | None, str | None]:
     def load() -> Adapter:
         from tvbench.models.registry import load_adapter
 
-        return load_adapter(entry, batch_size=8)  # type: ignore[no-any-return]
+        return load_adapter(entry)  # type: ignore[no-any-return]
 
     judge = Judge(entry_identity(entry), load,
                   cache=JudgeCache(cache_file(table.get("cache"), str(config.path))),

@@ -1,9 +1,11 @@
 """What a benchmark is: its data, prompt, answer extraction, metrics and version.
 
-A task maps real dataset records to :class:`Sample` values, renders each into a
+A task maps real dataset records to :class:`Item` values, renders each into a
 :class:`ModelInput` (or candidate continuations for log-likelihood tasks), and scores what
-comes back. It never sees a model. Scoring math lives in :mod:`tvbench.metrics`; a task
-only chooses which pure function applies.
+comes back as an :class:`ItemScore`. It never sees a model. The run keeps one
+:class:`~tvbench.data.record.ItemRecord` per item; metrics read statistics from those records,
+and model-based metrics (COMET, a judge) make new records in :meth:`Task.rescore`. Scoring
+math lives in :mod:`tvbench.metrics`; a task only chooses which pure function applies.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.item import Item
 from tvbench.data.languages import LanguageError, resolve
 from tvbench.data.loading import DataSource, HubDataset, LocalDataset, base_dir, load_records
 from tvbench.data.media import MediaError
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
-from tvbench.data.sample import Sample
+from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import Aggregation
-
-Record = dict[str, Any]
+from tvbench.tasks.scoring import Rescored, Scorers
 
 
 def require(record: Mapping[str, Any], name: str, kind: type | tuple[type, ...] = str) -> Any:
@@ -65,17 +67,18 @@ class MetricSpec:
     name: str
     aggregation: Aggregation
     describe: str
-    stats: Callable[[Sample, Record], Sequence[float] | None]
+    stats: Callable[[Item, ItemRecord], Sequence[float] | None]
 
 
-@dataclass
-class ItemResult:
-    """What scoring one item produced: the extracted answer, the primary score, extras."""
+@dataclass(frozen=True)
+class ItemScore:
+    """What :meth:`Task.score` makes of one output: the extracted answer, the primary score,
+    per-metric statistics and task-specific extras (all stored in the item's record)."""
 
     answer: Any
     score: float | None
-    metrics: dict[str, float] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Task:
@@ -93,8 +96,8 @@ class Task:
     generation: ClassVar[GenerationSettings] = GenerationSettings()
     requires: ClassVar[frozenset[Capability]] = frozenset({Capability.IMAGE})
     options: ClassVar[Mapping[str, Option]] = {}
-    #: Folder of the bundled sample set, relative to the task module's file.
-    samples_dir: ClassVar[str] = ""
+    #: Folder of the bundled data set, relative to the task module's file.
+    bundled_dir: ClassVar[str] = ""
     #: Jinja2 prompt templates; hashed into the prompt fingerprint.
     templates: ClassVar[Mapping[str, str]] = {}
 
@@ -122,61 +125,61 @@ class Task:
 
     # ------------------------------------------------------------------ data
     def bundled_source(self) -> LocalDataset:
-        """The bundled sample set, next to the module of the class that declares it (so a
-        plugin that subclasses a built-in task reuses the built-in samples)."""
+        """The bundled data set, next to the module of the class that declares it (so a
+        plugin that subclasses a built-in task reuses the built-in data)."""
         import sys
 
-        owner = next(c for c in type(self).__mro__ if "samples_dir" in vars(c))
+        owner = next(c for c in type(self).__mro__ if "bundled_dir" in vars(c))
         module_file = Path(sys.modules[owner.__module__].__file__ or ".")
-        return LocalDataset(module_file.parent / self.samples_dir, split=self.hub.split)
+        return LocalDataset(module_file.parent / self.bundled_dir, split=self.hub.split)
 
     def parts(self, source: DataSource, languages: frozenset[str] | None
               ) -> list[tuple[DataSource, Any]]:
-        """The sources to read, each with a context handed to :meth:`samples_from`.
+        """The sources to read, each with a context handed to :meth:`items_from`.
 
         One part by default. A benchmark whose real data has one split or config per
         language or track (CoMMuTE, CC-OCR) returns one part per selected split.
         """
         return [(source, None)]
 
-    def samples_from(self, record: Mapping[str, Any], index: int, folder: str | None,
-                     context: Any) -> list[Sample]:
+    def items_from(self, record: Mapping[str, Any], index: int, folder: str | None,
+                   context: Any) -> list[Item]:
         """The items one record yields: one by default, none for a record the protocol
         skips (ALM-Bench's paper subset), several for one row per direction (Multi30K)."""
-        return [self.to_sample(record, index, folder)]
+        return [self.to_item(record, index, folder)]
 
     def load(self, source: DataSource, languages: Iterable[str] | None = None,
-             limit: int | None = None) -> list[Sample]:
+             limit: int | None = None) -> list[Item]:
         """All items of ``source``, keeping ``languages`` and at most ``limit`` per language.
 
-        A record that cannot be mapped becomes a sample with ``error`` set, never a drop.
+        A record that cannot be mapped becomes an item with ``error`` set, never a drop.
         """
         wanted = frozenset(resolve(x) for x in languages) if languages else None
         per_lang: dict[str, int] = {}
-        out: list[Sample] = []
+        out: list[Item] = []
         for part, context in self.parts(source, wanted):
             folder = base_dir(part)
             for index, record in enumerate(load_records(part)):
                 try:
-                    produced = self.samples_from(record, index, folder, context)
+                    produced = self.items_from(record, index, folder, context)
                 except (KeyError, TypeError, ValueError, MediaError, LanguageError) as exc:
-                    produced = [Sample(id=self.fallback_id(record, index, context),
-                                       lang=self.fallback_lang(record, context),
-                                       error=f"bad record: {type(exc).__name__}: {exc}")]
-                for sample in produced:
-                    if wanted is not None and sample.lang not in wanted:
+                    produced = [Item(id=self.fallback_id(record, index, context),
+                                     lang=self.fallback_lang(record, context),
+                                     error=f"bad record: {type(exc).__name__}: {exc}")]
+                for item in produced:
+                    if wanted is not None and item.lang not in wanted:
                         continue
-                    if limit is not None and per_lang.get(sample.lang, 0) >= limit:
+                    if limit is not None and per_lang.get(item.lang, 0) >= limit:
                         continue
-                    per_lang[sample.lang] = per_lang.get(sample.lang, 0) + 1
-                    out.append(sample)
-        ids = [s.id for s in out]
+                    per_lang[item.lang] = per_lang.get(item.lang, 0) + 1
+                    out.append(item)
+        ids = [it.id for it in out]
         if len(set(ids)) != len(ids):
             dupes = sorted({i for i in ids if ids.count(i) > 1})[:5]
             raise ValueError(f"task {self.name!r}: duplicate item ids in the data: {dupes}")
         return out
 
-    def to_sample(self, record: Mapping[str, Any], index: int, folder: str | None) -> Sample:
+    def to_item(self, record: Mapping[str, Any], index: int, folder: str | None) -> Item:
         raise NotImplementedError
 
     def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
@@ -187,11 +190,11 @@ class Task:
         return self.languages[0]
 
     # ---------------------------------------------------------------- prompts
-    def build(self, sample: Sample) -> ModelInput:
+    def build(self, item: Item) -> ModelInput:
         """The model input for a generation task."""
         raise NotImplementedError
 
-    def candidates(self, sample: Sample) -> list[tuple[ModelInput, str]]:
+    def candidates(self, item: Item) -> list[tuple[ModelInput, str]]:
         """(input, continuation) pairs for a log-likelihood task, in a fixed order."""
         raise NotImplementedError
 
@@ -199,22 +202,27 @@ class Task:
         return self.generation
 
     # ---------------------------------------------------------------- scoring
-    def score(self, sample: Sample, output: Generation | list[LogLikelihood]) -> ItemResult:
+    def score(self, item: Item, output: Generation | list[LogLikelihood]) -> ItemScore:
+        """Pure: the answer extracted from ``output`` and its score (no model, no I/O)."""
         raise NotImplementedError
 
-    def metrics(self) -> list[MetricSpec]:
-        """The task's metrics, primary first."""
-        raise NotImplementedError
+    def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
+                scorers: Scorers) -> Rescored:
+        """Model-based metrics (COMET, a judge) over the scored records, as new records.
 
-    def rescore(self, samples: Sequence[Sample], records: list[Record],
-                scorers: Any) -> list[str]:
-        """Run model-based metrics (COMET, a judge) over finished records, in place.
-
-        Returns notes for metrics that could not run (reported as "not scored").
+        Tasks without such metrics keep the records as they are.
         """
-        return []
+        return Rescored(tuple(records))
 
-    def breakdown(self, samples: Sequence[Sample], records: Sequence[Record]
+    def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
+        """The task's metrics, primary first.
+
+        ``scored_by`` is :attr:`Rescored.scored_by`: the descriptors of the model-based
+        scorers that ran (empty when none did), for the metric descriptions.
+        """
+        raise NotImplementedError
+
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
                   ) -> dict[str, Any]:
         """Optional extra tables (e.g. OCRBench's ten categories)."""
         return {}

@@ -1,7 +1,9 @@
 """Prompt templates: Jinja2 in a sandbox, strict about missing fields.
 
-Templates are task data, so they render in a sandboxed environment (dataset text can never
-reach Python attributes) and an undefined variable is an error instead of an empty string.
+Tasks render their prompts with it and the judge scorer its judge prompts, so it lives in the
+shared ``data`` layer. Templates are task data, so they render in a sandboxed environment
+(dataset text can never reach Python attributes) and an undefined variable is an error
+instead of an empty string.
 """
 
 from __future__ import annotations

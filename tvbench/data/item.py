@@ -1,4 +1,4 @@
-"""One benchmark item after mapping from its dataset record."""
+"""One benchmark item, as a task maps it from its dataset record."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tvbench.data.inputs import ImagePart, VideoPart
 
 
 @dataclass(frozen=True)
-class Sample:
+class Item:
     """A task item: stable id, BCP-47 language, task fields, and media.
 
     ``error`` is set when the record could not be mapped (a missing or corrupt image, a

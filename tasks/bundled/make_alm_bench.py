@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tvbench_tasks.samples.generate import write_parquet
-from tvbench_tasks.samples.synth import scene_image
+from tvbench_tasks.bundled.generate import write_parquet
+from tvbench_tasks.bundled.synth import scene_image
 
 MCQ, TF = "Multiple Choice Questions", "True False Question"
 SHORT, LONG = "Short Question", "Long Question"

@@ -4,7 +4,7 @@ Like the real benchmark (MatthieuFP/CoMMuTE), every ambiguous English sentence a
 with two images that pick different senses; each row's ``correct_translation`` is the
 translation of its image's sense and ``incorrect_translation`` is the other sense's, so the
 two rows of a sentence have them swapped. The sentences and translations were written for
-this sample set. Images are abstract scenes with the sense written underneath, named by
+this bundled set. Images are abstract scenes with the sense written underneath, named by
 content hash; the same image serves every language, as in the real data.
 """
 
@@ -14,8 +14,8 @@ import hashlib
 import io
 from pathlib import Path
 
-from tvbench_tasks.samples.generate import write_parquet
-from tvbench_tasks.samples.synth import font, png, scene_image
+from tvbench_tasks.bundled.generate import write_parquet
+from tvbench_tasks.bundled.synth import font, png, scene_image
 
 LANGS = ("de", "fr", "cs", "ru", "zh", "ar")
 

@@ -1,4 +1,4 @@
-"""Regenerate the bundled synthetic sample sets: ``python -m tvbench_tasks.samples.generate``.
+"""Regenerate the bundled synthetic data sets: ``python -m tvbench_tasks.bundled.generate``.
 
 Each set is small, multilingual where the benchmark is, and written in the exact record
 schema of the real dataset (same field names and ``datasets`` feature types), as one
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown task(s) {', '.join(unknown)}; choose from {', '.join(TASKS)}")
     for name in args.tasks or TASKS:
-        module = importlib.import_module(f"tvbench_tasks.samples.make_{name}")
+        module = importlib.import_module(f"tvbench_tasks.bundled.make_{name}")
         module.build(HERE / name)
         print(f"wrote {HERE / name}")
     return 0

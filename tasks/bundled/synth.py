@@ -1,4 +1,4 @@
-"""Drawing helpers for the synthetic sample sets: text rendered into images, tiny videos.
+"""Drawing helpers for the bundled synthetic data sets: text rendered into images, tiny videos.
 
 Deterministic for a given seed. Fonts come from the system (Noto for CJK and other
 scripts, DejaVu otherwise); regenerate with ``apt-get install fonts-noto-core

@@ -1,4 +1,4 @@
-"""Sample browser content: capped per language, images re-encoded small, outputs verbatim."""
+"""Item browser content: capped per language, images re-encoded small, outputs verbatim."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import base64
 import io
 from pathlib import Path
 
+from tvbench.data.record import Continuation
+from tvbench.report.item_browser import browse, output_text, thumbnail_uri
 from tvbench.report.load import load_runs
-from tvbench.report.samples import browse, output_text, thumbnail_uri
 from tvbench.report.tables import build_board
 
 
@@ -42,10 +43,9 @@ def test_thumbnails_are_downscaled_jpegs_and_junk_is_dropped() -> None:
 
 
 def test_loglikelihood_outputs_read_as_candidates() -> None:
-    out = [{"continuation": "Haus", "total": -1.23456, "mean": -0.6, "n_tokens": 2},
-           {"continuation": "Hund", "total": None}]
+    out = (Continuation("Haus", -1.23456, -0.6, 2), Continuation("Hund", None, None, 1))
     assert output_text(out) == "Haus  (logp -1.235)\nHund  (logp n/a)"
-    assert output_text({"a": 1}) == '{"a": 1}'
+    assert output_text("a generation") == "a generation" and output_text(None) == ""
 
 
 def test_items_with_images_are_preferred_over_file_order(tmp_path: Path) -> None:

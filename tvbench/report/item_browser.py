@@ -1,9 +1,10 @@
-"""The HTML sample browser's content: a few items per task and language, every model's output.
+"""The HTML item browser's content: a few items per task and language, every model's output.
 
 Items are grouped by dataset item rather than by model, so each image is embedded once and
 the outputs of all models sit next to each other. The cap (``per_language`` items per task ×
 language, hence at most that many outputs per model) and re-encoded, downscaled thumbnails
-keep the single-file report small. Everything here is untrusted text; the template escapes it.
+keep the single-file report small. Everything here is untrusted text (record lines were
+type-checked on reading, but their strings are model output); the template escapes it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import base64
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from tvbench.report.load import Run, number, text
+from tvbench.data.record import ItemRecord, Output, thaw
+from tvbench.report.load import Run, text
 from tvbench.report.svg import seen_group
 from tvbench.report.tables import Language, TaskView, language
 
@@ -26,7 +27,9 @@ _MAX_PIXELS = 40_000_000
 
 
 @dataclass(frozen=True)
-class SampleOutput:
+class ModelOutput:
+    """One model's answer to a browsed item."""
+
     label: str
     reported: bool
     output: str
@@ -38,13 +41,15 @@ class SampleOutput:
 
 
 @dataclass(frozen=True)
-class SampleItem:
+class BrowsedItem:
+    """One dataset item with the outputs of every run that has it."""
+
     task: str
     language: Language
     item_id: str
     prompt: str
     image: str | None  # a data: URI built here from re-encoded JPEG bytes, never from input
-    outputs: tuple[SampleOutput, ...]
+    outputs: tuple[ModelOutput, ...]
 
 
 def clip(value: str, limit: int = MAX_CHARS) -> str:
@@ -53,24 +58,16 @@ def clip(value: str, limit: int = MAX_CHARS) -> str:
     return value[:limit] + f"… ({len(value) - limit} more characters)"
 
 
-def output_text(value: Any) -> str:
+def output_text(output: Output) -> str:
     """A generation, or a loglikelihood task's candidates with their log-probabilities."""
-    if isinstance(value, list) and all(isinstance(v, Mapping) and "continuation" in v
-                                       for v in value):
-        lines = []
-        for v in value:
-            total = number(v.get("total"))
-            lines.append(f"{text(v.get('continuation'))}  (logp "
-                         f"{'n/a' if total is None else f'{total:.3f}'})")
-        return "\n".join(lines)
-    return text(value)
+    if isinstance(output, tuple):
+        return "\n".join(f"{c.text}  (logp {'n/a' if c.total is None else f'{c.total:.3f}'})"
+                         for c in output)
+    return output or ""
 
 
-def score_text(value: Any) -> str:
-    x = number(value)
-    if x is None:
-        return text(value) if isinstance(value, bool) else ""
-    return f"{round(x, 4):g}"
+def score_text(value: float | None) -> str:
+    return "" if value is None else f"{round(value, 4):g}"
 
 
 def thumbnail_uri(data: bytes | None, side: int = THUMB_SIDE) -> str | None:
@@ -110,12 +107,12 @@ def _choose(order: list[str], langs: Mapping[str, str], has_thumb: set[str],
 
 
 def browse(view: TaskView, runs: Sequence[Run], per_language: int = PER_LANGUAGE,
-           max_chars: int = MAX_CHARS) -> list[SampleItem]:
-    """The sample browser items of one task (none for reported runs: they have no samples)."""
-    logs: list[tuple[Run, dict[str, dict[str, Any]]]] = []
+           max_chars: int = MAX_CHARS) -> list[BrowsedItem]:
+    """The browsed items of one task (none from reported runs: they have no item records)."""
+    logs: list[tuple[Run, dict[str, ItemRecord]]] = []
     for run in runs:
         if view.name in run.tasks:
-            records = {text(r.get("id")): r for r in run.records(view.name)}
+            records = {r.id: r for r in run.records(view.name)}
             if records:
                 logs.append((run, records))
     order: list[str] = []
@@ -125,8 +122,8 @@ def browse(view: TaskView, runs: Sequence[Run], per_language: int = PER_LANGUAGE
         for item, rec in records.items():
             if item not in langs:
                 order.append(item)
-                langs[item] = text(rec.get("lang")) or "und"
-            if rec.get("thumb"):
+                langs[item] = rec.lang or "und"
+            if rec.thumb:
                 has_thumb.add(item)
     by_code = {lang.code: lang for lang in view.languages}
     items = []
@@ -136,21 +133,22 @@ def browse(view: TaskView, runs: Sequence[Run], per_language: int = PER_LANGUAGE
             lang = language(langs[item])
         prompt, image, outputs = None, None, []
         for run, records in logs:
-            rec = records.get(item)
-            if rec is None:
+            found = records.get(item)
+            if found is None:
                 continue
-            this_prompt = clip(text(rec.get("prompt")), max_chars)
+            rec = found
+            this_prompt = clip(rec.prompt, max_chars)
             if prompt is None:
                 prompt = this_prompt
-            if image is None and rec.get("thumb"):
-                image = thumbnail_uri(run.thumbnail(rec.get("thumb")))
+            if image is None and rec.thumb:
+                image = thumbnail_uri(run.thumbnail(rec.thumb))
             cell = view.cells.get(lang.code, {}).get(run.label)
-            outputs.append(SampleOutput(
+            outputs.append(ModelOutput(
                 label=run.label, reported=run.reported is not None,
-                output=clip(output_text(rec.get("output")), max_chars),
-                answer=clip(text(rec.get("answer")), max_chars),
-                score=score_text(rec.get("score")), error=clip(text(rec.get("error")), 300),
+                output=clip(output_text(rec.output), max_chars),
+                answer=clip(text(thaw(rec.answer)), max_chars),
+                score=score_text(rec.score), error=clip(rec.error or "", 300),
                 seen=seen_group(cell), prompt="" if this_prompt == prompt else this_prompt))
-        items.append(SampleItem(task=view.name, language=lang, item_id=item,
-                                prompt=prompt or "", image=image, outputs=tuple(outputs)))
+        items.append(BrowsedItem(task=view.name, language=lang, item_id=item,
+                                 prompt=prompt or "", image=image, outputs=tuple(outputs)))
     return items

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tvbench_tasks.samples.generate import write_parquet
-from tvbench_tasks.samples.synth import font, text_image
+from tvbench_tasks.bundled.generate import write_parquet
+from tvbench_tasks.bundled.synth import font, text_image
 
 _READ = "what is written in the image?"
 _NUMBER = "what is the number in the image?"

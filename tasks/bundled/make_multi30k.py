@@ -1,7 +1,7 @@
 """Synthetic Multi30K items in the ``romrawinjp/multi30k`` schema (split ``test``).
 
 Each row is a Flickr-style English caption with German, French and Czech references written
-for this sample set (not taken from Multi30K), and an abstract scene image. Fields and
+for this bundled set (not taken from Multi30K), and an abstract scene image. Fields and
 feature types match the hub dataset: ``en``, ``cs``, ``de``, ``fr`` (string), ``image``.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tvbench_tasks.samples.generate import write_parquet
-from tvbench_tasks.samples.synth import scene_image
+from tvbench_tasks.bundled.generate import write_parquet
+from tvbench_tasks.bundled.synth import scene_image
 
 # (en, de, fr, cs)
 ROWS = [

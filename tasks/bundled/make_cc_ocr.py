@@ -18,8 +18,8 @@ import base64
 import json
 from pathlib import Path
 
-from tvbench_tasks.samples.generate import write_parquet
-from tvbench_tasks.samples.synth import font, text_image
+from tvbench_tasks.bundled.generate import write_parquet
+from tvbench_tasks.bundled.synth import font, text_image
 
 _OCR = ("Please output only the text content from the image without any additional "
         "descriptions or formatting.")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tvbench_tasks.samples.generate import write_parquet
-from tvbench_tasks.samples.synth import moving_bar_frames
+from tvbench_tasks.bundled.generate import write_parquet
+from tvbench_tasks.bundled.synth import moving_bar_frames
 
 from tvbench.data.video import write_mp4
 
