@@ -31,19 +31,49 @@ FAMILY_OF: RegistryView[str] = RegistryView(
     lambda: {name: spec.name for name, (spec, _) in architectures().items()})
 
 
-def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
+#: The file that marks a folder as a tvbench tiny checkpoint (and so safe to replace).
+MARKER = "tvbench_tiny.json"
+
+
+class FolderInUseError(FileExistsError):
+    """The destination holds something that is not a tvbench tiny checkpoint."""
+
+
+def check_replaceable(dest: Path) -> None:
+    """Refuse to replace ``dest`` unless it is absent, empty, or a tvbench tiny checkpoint.
+
+    Replacing a folder deletes what was in it; a user's files must never go that way.
+    """
+    if not dest.exists() and not dest.is_symlink():
+        return
+    if not dest.is_dir() or dest.is_symlink():
+        raise FolderInUseError(f"{str(dest)!r} exists and is not a folder; choose another "
+                               "path, or pass --force to replace it")
+    entries = sorted(p.name + ("/" if p.is_dir() else "") for p in dest.iterdir())
+    if not entries or (dest / MARKER).is_file():
+        return
+    shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+    raise FolderInUseError(f"{str(dest)!r} is not empty and is not a tvbench tiny checkpoint "
+                           f"(it holds {shown}); nothing was changed. Choose an empty or new "
+                           "folder, or pass --force to replace it and everything in it")
+
+
+def build_tiny(family: str, folder: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write a tiny checkpoint of ``family`` to ``folder`` (model, processor, tokenizer, template).
 
     The folder is assembled in a temporary sibling and renamed into place, so an interrupted
-    build never leaves a half-written checkpoint behind.
+    build never leaves a half-written checkpoint behind. An existing ``folder`` is replaced
+    only when it is empty or an earlier tiny checkpoint, unless ``force`` is set.
     """
     if family not in BUILDERS:
         from tvbench.registry import unknown_name_error
 
         raise unknown_name_error("model family", family, BUILDERS)
+    dest = Path(folder)
+    if not force:
+        check_replaceable(dest)
     import torch
 
-    dest = Path(folder)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
@@ -56,16 +86,30 @@ def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
         if missing:  # transformers writes weights on rank 0 only once torch.distributed is up
             raise RuntimeError(f"tiny {family} checkpoint is incomplete (missing {missing}); "
                                "build it before torch.distributed is initialised")
-        (tmp / "tvbench_tiny.json").write_text(json.dumps(
+        (tmp / MARKER).write_text(json.dumps(
             {"architecture": family, "family": FAMILY_OF.get(family, family),
              "tiny_version": TINY_VERSION}, indent=2) + "\n")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
+        _swap_into_place(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest
+
+
+def _swap_into_place(tmp: Path, dest: Path) -> None:
+    """Move ``tmp`` to ``dest``; an old ``dest`` is set aside first and removed only after."""
+    if not dest.exists() and not dest.is_symlink():
+        os.replace(tmp, dest)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
+    os.replace(dest, old / dest.name)
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        os.replace(old / dest.name, dest)  # put the old one back
+        old.rmdir()
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def tiny_cache_dir() -> Path:
@@ -82,14 +126,14 @@ def cached_tiny(family: str) -> Path:
     import fcntl
 
     folder = tiny_cache_dir() / f"{family}-v{TINY_VERSION}"
-    marker = folder / "tvbench_tiny.json"
+    marker = folder / MARKER
     if marker.is_file():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / f".{family}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not marker.is_file():
-            build_tiny(family, folder)
+        if not marker.is_file():  # the cache is tvbench's own folder: replace what is there
+            build_tiny(family, folder, force=True)
     return folder
 
 
