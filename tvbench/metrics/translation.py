@@ -16,6 +16,7 @@ only on ``|`` outside square brackets.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 from tvbench.metrics.aggregate import Aggregation, from_scalar_function
@@ -61,13 +62,21 @@ def chrf_stats(hypothesis: str, references: str | Sequence[str]) -> list[float]:
     return [float(x) for x in stats[0]]
 
 
+@cache
+def _from_stats_scorers() -> tuple[BLEU, CHRF]:
+    """One BLEU and one chrF object for scoring summed statistics, which reads only their
+    fixed settings: building a new one per call made the bootstrap (1,000 resamples per
+    language) spend seconds in sacrebleu's constructors."""
+    return _bleu(), _chrf()
+
+
 def bleu_from_stats(stats: Sequence[float]) -> float:
     """Corpus BLEU (0–100) from summed statistics; the tokenizer plays no part here."""
-    return float(_bleu()._compute_score_from_stats(list(stats)).score)
+    return float(_from_stats_scorers()[0]._compute_score_from_stats(list(stats)).score)
 
 
 def chrf_from_stats(stats: Sequence[float]) -> float:
-    return float(_chrf()._compute_score_from_stats(list(stats)).score)
+    return float(_from_stats_scorers()[1]._compute_score_from_stats(list(stats)).score)
 
 
 #: Aggregations whose finalize is sacrebleu's corpus formula (already on a 0–100 scale).
