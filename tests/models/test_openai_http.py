@@ -356,7 +356,8 @@ def test_cli_run_end_to_end_never_leaks_the_key(
     out_dir = tmp_path / "out"
     code, output = cli("run", "--model", f"openai:fake@{server.url}", "--tasks", "textvqa",
                        "--output", str(out_dir), "--no-report")
-    assert code == 0, output
+    assert code == 3, output  # one item ended in an error: said, counted, and redacted
+    assert "1× HTTP 400: " in output and "Bearer <redacted>" in output
 
     results = json.loads((out_dir / "fake" / "results.json").read_text())
     assert results["model"]["source"] == server.url

@@ -114,11 +114,38 @@ def _fake_python(tmp_path: Path, body: str) -> Path:
     "print('Lightning says hello'); print('{\"scores\": [0.5]}')",  # a banner leaked
     "pass",  # nothing at all
 ])
-def test_garbage_stdout_is_a_clear_error(tmp_path: Path, stdout: str) -> None:
+def test_garbage_stdout_is_a_clear_error(tmp_path: Path, stdout: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(key, raising=False)  # online: the (fake) worker is started
     fake = _fake_python(tmp_path, stdout)
     with pytest.raises(CometError, match="not a JSON response") as err:
         _client(fake, "Unbabel/XCOMET-XL", tmp_path).score(ITEMS[:1])
     assert "Unbabel/XCOMET-XL" in str(err.value) and str(fake) in str(err.value)
+
+
+def test_an_uncached_hub_model_offline_fails_without_starting_the_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline (HF_HUB_OFFLINE, or the hub found unreachable) and not in the hub cache: the
+    worker could only fail, after seconds of start-up, so it is not started at all."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    marker = tmp_path / "started"
+    fake = _fake_python(tmp_path, f"open({str(marker)!r}, 'w').close()")
+    client = _client(fake, "Unbabel/XCOMET-XL", tmp_path)
+    for _ in range(2):
+        with pytest.raises(CometError, match="HF_HUB_OFFLINE.*not in the local cache"):
+            client.score(ITEMS[:1])
+    assert not marker.exists(), "the worker must not have been started"
+    snapshot = tmp_path / "hub" / "models--Unbabel--XCOMET-XL" / "snapshots" / ("a" * 40)
+    (snapshot / "checkpoints").mkdir(parents=True)
+    (snapshot / "checkpoints" / "model.ckpt").write_bytes(b"")
+    (snapshot.parent.parent / "refs").mkdir()
+    (snapshot.parent.parent / "refs" / "main").write_text("a" * 40)
+    cached = _client(fake, "Unbabel/XCOMET-XL", tmp_path)  # a new run, the model cached
+    with pytest.raises(CometError, match="not a JSON response"):
+        cached.score(ITEMS[:1])
+    assert marker.exists(), "a cached model is handed to the worker"
 
 
 def test_nonzero_exit_reports_stderr_tail(tmp_path: Path) -> None:

@@ -149,5 +149,22 @@ def language_table(task: str, runs: Sequence[tuple[str, Mapping[str, Any]]]) -> 
     return table
 
 
+def error_lines(runs: Sequence[tuple[str, Mapping[str, Any]]], tasks: Sequence[str]
+                ) -> list[str]:
+    """The item errors of ``tasks`` in each run: a count line per task, then its distinct
+    messages with counts, most frequent first."""
+    from tvbench.runs.failures import summary_lines
+
+    out = []
+    for name, results in runs:
+        for task in tasks:
+            block = results["tasks"].get(task) or {}
+            if block.get("n_errors"):
+                out.append(f"{name} · {task}: {block['n_errors']} of {block['n']} items "
+                           "ended in an error:")
+                out += [f"  {line}" for line in summary_lines(block)]
+    return out
+
+
 def error(message: str) -> None:
     print(f"tvbench: error: {message}", file=sys.stderr)

@@ -47,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(command: str | None) -> str:
+    if command != "run":
+        return "tvbench: interrupted"
+    from tvbench.runs.lock import command_line
+
+    return ("tvbench: interrupted; every finished item is saved. Resume with: "
+            f"{command_line()}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_libraries()
     parser = build_parser()
@@ -54,11 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from tvbench.cli import interrupts
+
+    # As a program (argv None) the handler stays through interpreter shutdown, where a
+    # second Ctrl-C used to print a traceback; an in-process caller gets its own back.
+    previous = interrupts.install(
+        lambda: _interrupted(args.command) + " (stopped at once: second Ctrl-C)")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("tvbench: interrupted; rerun the same command to resume", file=sys.stderr)
-        return 130
+        print(_interrupted(args.command), file=sys.stderr)
+        if argv is None:  # a program: nothing left to do but exit, so exit at once
+            interrupts.exit_now(interrupts.EXIT_INTERRUPTED)
+        return interrupts.EXIT_INTERRUPTED
     except (ValueError, KeyError, FileNotFoundError, RuntimeError, OSError) as exc:
         if args.debug or os.environ.get("TVBENCH_DEBUG"):
             raise
@@ -66,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         error(str(exc))
         return 2
+    finally:
+        if argv is not None:
+            interrupts.restore(previous)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,15 @@
-"""``tvbench run``: plan, then load each model in turn and run every task on it."""
+"""``tvbench run``: plan, check, lock the run folders, then run every task on each model.
+
+Exit status: 0 all items answered; 2 the run could not start or failed (a bad flag, a locked
+folder, a full disk); 3 it finished (or stopped early) with item errors, listed on the
+terminal and in each folder's run.log (``--allow-errors`` turns 3 into 0); 130 Ctrl-C.
+"""
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +18,7 @@ from rich.markup import escape
 from tvbench import config as configuration
 from tvbench.cli.console import (
     RunProgress,
+    error_lines,
     language_table,
     make_console,
     model_notes,
@@ -20,14 +26,17 @@ from tvbench.cli.console import (
     step,
 )
 from tvbench.runs import distributed
-from tvbench.runs.plan import build_plan
+from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, EXIT_ITEM_ERRORS, TooManyErrors
+from tvbench.runs.plan import PlanError, build_plan
 from tvbench.runs.store import RunFolder, slug
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="evaluate models on tasks (no arguments: the offline default)",
                        description="Evaluate models on tasks. With no arguments, runs the plan "
-                       "in tvbench.toml [run]: tiny offline checkpoints on the bundled data.")
+                       "in tvbench.toml [run]: tiny offline checkpoints on the bundled data. "
+                       "Exit status: 0 done, 2 error, 3 finished with item errors, "
+                       "130 interrupted.")
     p.add_argument("--model", action="append", metavar="MODEL",
                    help="tvbench.toml entry, FAMILY, FAMILY:PATH_OR_HUB_ID[@REV], "
                    "vllm:FAMILY:PATH_OR_HUB_ID[@REV] or openai:NAME@URL (repeatable)")
@@ -49,6 +58,15 @@ def add_parser(sub: Any) -> None:
                    help="re-run N items per task at batch size 1 and report mismatches")
     p.add_argument("--retry-errors", action="store_true",
                    help="when resuming, run again the items that ended in an error")
+    p.add_argument("--max-consecutive-errors", type=int, metavar="N",
+                   default=DEFAULT_MAX_CONSECUTIVE_ERRORS,
+                   help="stop when the model fails on N items in a row, e.g. the first N "
+                   f"(default {DEFAULT_MAX_CONSECUTIVE_ERRORS}; 0: never stop)")
+    p.add_argument("--allow-errors", action="store_true",
+                   help="exit 0 even when items ended in errors (they are still listed)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="torch intra-op threads (default: the CPUs this process may use, "
+                   "shared among data-parallel ranks)")
     p.add_argument("--overwrite", action="store_true",
                    help="delete existing run folders of these models instead of resuming")
     p.add_argument("--no-report", action="store_true",
@@ -64,56 +82,164 @@ def cmd_run(args: argparse.Namespace) -> int:
         languages=args.languages.split(",") if args.languages else None, limit=args.limit,
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
-        retry_errors=args.retry_errors)
+        retry_errors=args.retry_errors, threads=args.threads,
+        max_consecutive_errors=args.max_consecutive_errors)
+    from tvbench.runs.preflight import check_hub, preload_bundled
+
+    common = plan.models[0].settings
+    tasks = preload_bundled(plan.tasks, common.languages, common.limit)
+    offline = check_hub([m.entry for m in plan.models], tasks)
+    folders = [RunFolder(plan.output / slug(m.entry.name)) for m in plan.models]
+    _check_distinct(plan, folders)
     console = make_console(args.quiet)
-    if plan.data_mode == "bundled":
+    shard = distributed.from_env()
+    if shard.main and plan.data_mode == "bundled":
         console.print("data: bundled synthetic data sets (pass --data hub for the real datasets)")
-    from tvbench.models.registry import load_adapter, materialize
+    if shard.main and offline:
+        console.print(f"note: working offline from the local cache: {escape(offline)}")
+    with ExitStack() as stack:
+        logs = _take_folders(stack, folders, args.overwrite, console) if shard.main else None
+        return _run_models(args, cfg, plan, tasks, folders, logs, shard, console)
+
+
+def _check_distinct(plan: Any, folders: list[RunFolder]) -> None:
+    roots = [str(f.root) for f in folders]
+    for i, root in enumerate(roots):
+        first = roots.index(root)
+        if first != i:
+            a, b = plan.models[first].entry.name, plan.models[i].entry.name
+            raise PlanError(f"--model {a!r} and {b!r} would share the run folder {root}; "
+                            "give each model once, or run them with different --output "
+                            "folders")
+
+
+def _take_folders(stack: ExitStack, folders: list[RunFolder], overwrite: bool,
+                  console: Any) -> list[Any]:
+    """Lock every run folder before any model loads (rank 0 speaks for a data-parallel run),
+    tidy what a killed run left, and clear the folder for ``--overwrite``."""
+    from tvbench.runs.lock import RunLock, command_line
+    from tvbench.runs.runlog import RunLog
+
+    logs = []
+    for folder in folders:
+        lock = stack.enter_context(RunLock(folder.root))
+        log = RunLog(folder.root)
+        log.write(f"run started: {command_line()}")
+        if lock.took_over:
+            log.write(lock.took_over)
+            console.print(f"note: {escape(lock.took_over)}", overflow="fold")
+        for path in folder.sweep_temporary():
+            log.write(f"removed a temporary file left by an earlier run: {path}")
+        if overwrite:
+            folder.clear()
+            log.write("--overwrite: cleared the earlier run")
+        logs.append(log)
+    return logs
+
+
+def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
+                folders: list[RunFolder], logs: list[Any] | None, shard: Any,
+                console: Any) -> int:
+    from tvbench.models.registry import materialize
+    from tvbench.runs.lock import command_line
     from tvbench.runs.runner import Runner
+    from tvbench.runs.threads import plan_threads
     from tvbench.scorers import build_scorers
 
     # before torch.distributed starts
     models = [replace(m, entry=materialize(m.entry)) for m in plan.models]
-    shard = distributed.from_env()
+    threads = plan_threads(args.threads)
     device = distributed.device_for(shard, plan.device)
     distributed.init(shard, device)
     quiet = args.quiet or not shard.main
     scorers = build_scorers(cfg)
     finished: list[tuple[str, dict[str, Any]]] = []
-    folders = []
+    stopped: str | None = None
     started = time.perf_counter()
-    for model in models:
-        entry = model.entry
-        folder = RunFolder(plan.output / slug(entry.name))
-        if args.overwrite and folder.root.exists() and shard.main:
-            shutil.rmtree(folder.root)
-        distributed.barrier(shard)
-        with step(console, quiet, f"loading {entry.name}"):
-            adapter = load_adapter(entry, device=device, dtype=plan.dtype)
-        try:
-            with RunProgress(console, quiet, entry.name) as progress:
-                results = Runner(adapter, folder, model.settings, progress, scorers,
-                                 shard).run(plan.tasks)
-        finally:
-            adapter.close()
-        finished.append((entry.name, results))
-        folders.append(folder.root)
-        if shard.main:
-            console.print(model_table(entry.name, results))
-            for note in model_notes(results):
-                console.print(f"  note: {escape(note)}", overflow="fold")
-    if scorers.judge is not None:
-        scorers.judge.close()
-    distributed.shutdown(shard)
+    try:
+        for k, (model, folder) in enumerate(zip(models, folders, strict=True)):
+            log = logs[k] if logs else None
+            adapter = _adapter(model.entry, folder, plan, device, threads, console, quiet)
+            try:
+                with RunProgress(console, quiet, model.entry.name) as progress:
+                    results = Runner(adapter, folder, model.settings, progress, scorers,
+                                     shard, log).run(tasks)
+            except TooManyErrors as exc:
+                stopped = (f"{model.entry.name}: {exc}. Fix the cause, then resume with: "
+                           f"{_retry_command(command_line())}")
+                if log is not None:
+                    log.write(f"stopped: {stopped}")
+                done = folder.read_results() if shard.main else None
+                if done and done.get("tasks"):  # the tasks it finished before stopping
+                    finished.append((model.entry.name, done))
+                break
+            except KeyboardInterrupt:
+                if log is not None:
+                    log.write("interrupted (Ctrl-C); finished items are saved")
+                raise
+            finally:
+                adapter.close()
+            finished.append((model.entry.name, results))
+            if shard.main:
+                console.print(model_table(model.entry.name, results))
+                for note in model_notes(results):
+                    console.print(f"  note: {escape(note)}", overflow="fold")
+    finally:
+        if scorers.judge is not None:
+            scorers.judge.close()
+        distributed.shutdown(shard)
     if not shard.main:
         return 0
-    for task_plan in plan.tasks:
+    for task_plan in plan.tasks if finished else ():
         console.print(language_table(task_plan.task.name, finished))
     if not args.no_report:
         from tvbench.report.build import refresh_reports
 
         paths = refresh_reports(plan.output)
         console.print("reports: " + ", ".join(str(p) for p in paths))
-    console.print(f"run folders: {', '.join(str(f) for f in folders)} "
+    console.print(f"run folders: {', '.join(str(f.root) for f in folders)} "
                   f"({time.perf_counter() - started:.1f}s)")
-    return 0
+    names = [t.task.name for t in plan.tasks]
+    return _exit_status(finished, names, stopped, args.allow_errors, console)
+
+
+def _adapter(entry: Any, folder: RunFolder, plan: Any, device: str, threads: Any,
+             console: Any, quiet: bool) -> Any:
+    """The model's adapter; a stand-in that loads it on first use when the folder already
+    holds this model's run (a rerun with nothing left to generate loads nothing)."""
+    from tvbench.models.registry import capabilities, load_adapter
+    from tvbench.runs import threads as thread_settings
+    from tvbench.runs.reuse import LazyAdapter, stored_spec
+
+    def load() -> Any:
+        thread_settings.apply(threads)
+        return load_adapter(entry, device=device, dtype=plan.dtype)
+
+    spec = stored_spec(folder, entry, plan.dtype)
+    if spec is not None:
+        return LazyAdapter(load, spec, capabilities(entry), str(folder.root))
+    with step(console, quiet, f"loading {entry.name}"):
+        return load()
+
+
+def _retry_command(command: str) -> str:
+    return command if "--retry-errors" in command.split() else command + " --retry-errors"
+
+
+def _exit_status(finished: list[tuple[str, dict[str, Any]]], tasks: list[str],
+                 stopped: str | None, allow_errors: bool, console: Any) -> int:
+    """0, or EXIT_ITEM_ERRORS with every task's distinct errors listed, most frequent first."""
+    lines = error_lines(finished, tasks)
+    if not lines and stopped is None:
+        return 0
+    for line in lines:
+        console.print(escape(line), overflow="fold")
+    if stopped is not None:
+        console.print(f"[bold red]stopped:[/] {escape(stopped)}", overflow="fold")
+        return EXIT_ITEM_ERRORS
+    if allow_errors:
+        console.print("finished with item errors (--allow-errors: exit status 0)")
+        return 0
+    console.print(f"finished with item errors (exit status {EXIT_ITEM_ERRORS}; "
+                  "--allow-errors exits 0; --retry-errors runs them again)")
+    return EXIT_ITEM_ERRORS

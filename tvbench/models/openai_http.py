@@ -1,10 +1,13 @@
 """OpenAI-compatible chat completions over HTTP (vLLM serve, TGI, SGLang, hosted APIs).
 
-Each item is one ``POST {base_url}/chat/completions``. Requests run on a small thread pool
-(``concurrency``); results come back in input order and reach ``on_batch`` in the order they
-finish. Transient failures (429, 5xx, connection errors, timeouts) are retried with
-exponential back-off, jitter and ``Retry-After``; anything else, and anything still failing
-after ``max_retries``, becomes that item's error so one bad request never ends a run.
+Each item is one ``POST {base_url}/chat/completions``. Requests run on a small pool of
+daemon threads (``concurrency``); results come back in input order and reach ``on_batch`` in
+the order they finish. When the caller stops (Ctrl-C, or ``on_batch`` raising), the pool is
+abandoned at once: no new request starts, and a request hung on a dead server neither
+delays the caller nor holds the interpreter open at exit. Transient failures (429, 5xx,
+connection errors, timeouts) are retried with exponential back-off, jitter and
+``Retry-After``; anything else, and anything still failing after ``max_retries``, becomes
+that item's error so one bad request never ends a run.
 
 The API key is read from the environment variable named by ``api_key_env`` and lives only in
 the HTTP client's headers: it is kept out of the spec, reprs, and (redacted) error texts.
@@ -13,11 +16,12 @@ the HTTP client's headers: it is kept out of the spec, reprs, and (redacted) err
 from __future__ import annotations
 
 import os
+import queue
 import random
 import threading
-from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.models.base import (
@@ -60,6 +64,48 @@ class _Secret:
 
     def redact(self, text: str) -> str:
         return text.replace(self.value, "<redacted>") if self.value else text
+
+
+T = TypeVar("T")
+
+
+class _DaemonPool:
+    """A minimal thread pool whose workers are daemon threads.
+
+    ``concurrent.futures.ThreadPoolExecutor`` joins its workers when the interpreter exits,
+    so one request hung on a dead server kept a stopped run alive for its whole timeout,
+    and a second Ctrl-C there printed a threading traceback. These workers are never waited
+    for: :meth:`abandon` cancels what has not started and lets the rest die with the process.
+    """
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue())
+        self._workers = workers
+        for i in range(workers):
+            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True).start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            fut, fn = job
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:  # handed to the caller through the future
+                fut.set_exception(exc)
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        fut: Future[T] = Future()
+        self._jobs.put((fut, fn))
+        return fut
+
+    def abandon(self, futures: Sequence[Future[Any]]) -> None:
+        """Cancel futures not started yet, and let every worker exit after its job."""
+        for fut in futures:
+            fut.cancel()
+        for _ in range(self._workers):
+            self._jobs.put(None)
 
 
 # --------------------------------------------------------------------------- adapter
@@ -136,14 +182,26 @@ class OpenAIAdapter:
         if not items:
             return []
         abort = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(items)),
-                                  thread_name_prefix="tvbench-openai")
-        finished = False
+        pool = _DaemonPool(min(self.concurrency, len(items)), "tvbench-openai")
+        index: dict[Future[Generation], int] = {}
+        queued = iter(enumerate(items))
+        pending: set[Future[Generation]] = set()
+
+        def top_up() -> None:
+            # At most ``concurrency`` requests exist at once, and a new one is made only
+            # after the caller has seen a result: when on_batch stops the run (fail-fast),
+            # no request it did not want has been sent.
+            while len(pending) < self.concurrency:
+                nxt = next(queued, None)
+                if nxt is None:
+                    return
+                i, inp = nxt
+                fut = pool.submit(lambda inp=inp: self._complete(inp, settings, abort))
+                index[fut] = i
+                pending.add(fut)
+
         try:
-            index: dict[Future[Generation], int] = {
-                pool.submit(self._complete, inp, settings, abort): i
-                for i, inp in enumerate(items)}
-            pending = set(index)
+            top_up()
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 chunk = sorted(index[f] for f in done)
@@ -153,11 +211,10 @@ class OpenAIAdapter:
                     out[i] = r
                 if on_batch is not None:
                     on_batch(chunk, results)
-            finished = True
+                top_up()
         finally:
-            if not finished:
-                abort.set()
-            pool.shutdown(wait=finished, cancel_futures=True)
+            abort.set()  # stopped or finished: no worker starts another attempt
+            pool.abandon(list(index))
         return out  # type: ignore[return-value]
 
     def _result(self, fut: Future[Generation]) -> Generation:

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,10 @@ def hardware() -> dict[str, Any]:
     return info
 
 
-def environment() -> dict[str, Any]:
+def environment(threads: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The environment block of results.json; ``threads`` is the run's thread setting."""
+    info = hardware()
+    if threads is not None:
+        info["threads"] = dict(threads)
     return {"tvbench_version": tvbench.__version__, "git": git_commit(),
-            "packages": package_versions(), "hardware": hardware()}
+            "packages": package_versions(), "hardware": info}

@@ -1,7 +1,9 @@
 """From ``tvbench.toml`` plus command-line flags to a concrete run plan, checked up front.
 
-Everything that can be wrong with a run — an unknown task or model, a bad task option, a
-missing data folder, a task the adapter cannot serve — is found here, before any model loads.
+Everything that can be wrong with a run — an unknown task or model, a bad task option or
+flag, a model entry that cannot load, a language a task lacks, a missing data folder, a task
+the adapter cannot serve — is found here, before any model loads and before anything is
+written (see :mod:`tvbench.runs.checks`).
 Settings are resolved here once, per model (a model entry's ``max_new_tokens`` applies unless
 ``--max-new-tokens`` overrides it); the runner takes them as they are.
 """
@@ -15,17 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from tvbench.config import Config
-from tvbench.data.languages import canonical
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
 from tvbench.registry import UnknownNameError, import_task_folder
+from tvbench.runs.checks import (
+    PlanError,
+    check_counts,
+    check_model_entries,
+    check_task_languages,
+    resolve_languages,
+)
+from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS
 from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
 from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
 
-
-class PlanError(ValueError):
-    """A run request that cannot be carried out; the message names the flag or key."""
+__all__ = ["DATA_MODES", "ModelPlan", "Plan", "PlanError", "build_plan"]
 
 
 #: ``--data`` / ``[run] data`` values that choose where every task reads from. "samples" is
@@ -107,14 +114,21 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                limit: int | None = None, batch_size: int | None = None,
                device: str | None = None, dtype: str | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
-               check_parity: int | None = None, retry_errors: bool = False) -> Plan:
+               check_parity: int | None = None, retry_errors: bool = False,
+               threads: int | None = None,
+               max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS) -> Plan:
     run = config.run
+    check_counts({"--limit": (limit, 1), "--batch-size": (batch_size, 1),
+                  "--max-new-tokens": (max_new_tokens, 1), "--check-parity": (check_parity, 0),
+                  "--threads": (threads, 1),
+                  "--max-consecutive-errors": (max_consecutive_errors, 0)})
     model_names = list(models) if models else list(run.models)
     task_names = list(tasks) if tasks else list(run.tasks)
     if not model_names:
         raise PlanError("no model: pass --model or set [run] models in tvbench.toml")
     if not task_names:
         raise PlanError("no task: pass --tasks or set [run] tasks in tvbench.toml")
+    check_model_entries(config)
     entries = [parse_model_arg(m, config.models) for m in model_names]
     classes = resolve_tasks(config, task_names)
 
@@ -149,14 +163,20 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
 
     for entry in entries:
         check_capabilities(capabilities(entry), [p.task for p in plans], entry.name)
+    if languages:
+        wanted: tuple[str, ...] | None = tuple(resolve_languages(languages))
+    elif run.languages:
+        wanted = tuple(resolve_languages(run.languages, "[run] languages"))
+    else:
+        wanted = None
+    check_task_languages([p.task for p in plans], wanted)
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
         limit=limit if limit is not None else run.limit,
-        languages=tuple(canonical(x) for x in languages) if languages else run.languages,
+        languages=wanted,
         check_parity=check_parity if check_parity is not None else run.check_parity,
-        retry_errors=retry_errors)
-    if settings.batch_size < 1:
-        raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
+        retry_errors=retry_errors, threads=threads,
+        max_consecutive_errors=max_consecutive_errors)
     per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
         max_new_tokens if max_new_tokens is not None else entry.max_new_tokens)))
         for entry in entries)

@@ -9,7 +9,6 @@ new records (:meth:`Task.rescore`), aggregate, and rewrite the records and resul
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,9 +22,13 @@ from tvbench.data.record import ItemRecord
 from tvbench.models.base import Adapter, Capability, CapabilityError
 from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
+from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
 from tvbench.runs.results import summarize_task
+from tvbench.runs.reuse import output_identity, spec_block
+from tvbench.runs.runlog import NoLog, RunLog
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
+from tvbench.runs.threads import plan_threads
 from tvbench.tasks.base import Task
 from tvbench.tasks.scoring import NoScorers, Scorers
 
@@ -41,12 +44,19 @@ class RunSettings:
     check_parity: int = 0  # re-run this many items at batch size 1 and compare
     retry_errors: bool = False
     thumbnails_per_language: int = 4
+    #: Stop when the model fails on this many items in a row (0: never); see FailureWatch.
+    max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS
+    threads: int | None = None  # torch intra-op threads (``--threads``); None: from the CPUs
 
 
 @dataclass(frozen=True)
 class TaskPlan:
+    """A task and where it reads from; ``items``, when set, were loaded already (with the
+    run's languages and limit) and are shared by every model of the run."""
+
     task: Task
     source: DataSource
+    items: tuple[Item, ...] | None = None
 
 
 class Progress(Protocol):
@@ -74,18 +84,6 @@ class SilentProgress:
         pass
 
 
-#: Adapter settings that change how requests travel, never what a model answers.
-_TRANSPORT_SETTINGS = frozenset({"concurrency", "timeout", "max_retries"})
-
-
-def _output_identity(model: dict[str, Any]) -> tuple[Any, ...]:
-    """What must match for stored outputs to be reused: checkpoint, dtype, output settings."""
-    settings = {k: v for k, v in (model.get("settings") or {}).items()
-                if k not in _TRANSPORT_SETTINGS}
-    return (model.get("source"), model.get("revision"), model.get("dtype"),
-            json.dumps(settings, sort_keys=True, default=str))
-
-
 def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task],
                        model_name: str) -> None:
     """Refuse, before any model loads, a task the adapter cannot serve."""
@@ -104,13 +102,15 @@ class Runner:
 
     def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
                  progress: Progress | None = None, scorers: Scorers | None = None,
-                 shard: Shard | None = None) -> None:
+                 shard: Shard | None = None, log: RunLog | NoLog | None = None) -> None:
         self.adapter = adapter
         self.folder = folder
         self.settings = settings
         self.progress = progress or SilentProgress()
         self.scorers: Scorers = scorers or NoScorers()
         self.shard = shard or Shard()
+        self.log = log or NoLog()
+        self._watch: FailureWatch | None = None
 
     # ------------------------------------------------------------------ entry
     def run(self, plans: Sequence[TaskPlan]) -> dict[str, Any]:
@@ -121,41 +121,39 @@ class Runner:
         for plan in plans:
             block = self.run_task(plan)
             if self.shard.main:
+                results["model"] = spec_block(self.adapter.spec)  # loaded since, maybe
                 results["tasks"][plan.task.name] = block
                 self.folder.write_results(results)
         return results
 
     def _open_results(self) -> dict[str, Any]:
         spec = self.adapter.spec
-        model = {"name": spec.name, "family": spec.family, "source": spec.source,
-                 "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
-                 "adapter_version": spec.adapter_version,
-                 "seen_languages": (list(spec.seen_languages)
-                                    if spec.seen_languages is not None else None),
-                 "settings": spec.settings}
+        model = spec_block(spec)
         old = self.folder.read_results()
         if old is not None:
             before = old.get("model", {})
-            if _output_identity(before) != _output_identity(model):
+            if output_identity(before) != output_identity(model):
                 raise RunFolderError(
                     f"{self.folder.root} holds a run of {before.get('source')}@"
                     f"{before.get('revision')} ({before.get('dtype')}, "
                     f"{before.get('settings')}), not {spec.identity()} ({spec.dtype}, "
                     f"{spec.settings}); choose another --output or pass --overwrite")
         tasks = dict(old.get("tasks", {})) if old else {}
-        results = {"schema_version": SCHEMA_VERSION, **environment(), "model": model,
-                   "run": {"batch_size": self.settings.batch_size,
-                           "limit": self.settings.limit,
-                           "max_new_tokens": self.settings.max_new_tokens},
-                   "tasks": tasks}
-        self.folder.write_results(results)
-        return results
+        # Written when the first task is done: a run that fails before that leaves no
+        # results.json pretending to be one.
+        threads = plan_threads(self.settings.threads).describe()
+        return {"schema_version": SCHEMA_VERSION, **environment(threads), "model": model,
+                "run": {"batch_size": self.settings.batch_size,
+                        "limit": self.settings.limit,
+                        "max_new_tokens": self.settings.max_new_tokens},
+                "tasks": tasks}
 
     # ------------------------------------------------------------------ task
     def run_task(self, plan: TaskPlan) -> dict[str, Any]:
         """One task, from dataset items to its results.json block."""
         task = plan.task
-        items = task.load(plan.source, self.settings.languages, self.settings.limit)
+        items = (list(plan.items) if plan.items is not None else
+                 task.load(plan.source, self.settings.languages, self.settings.limit))
         if not items:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
@@ -168,9 +166,10 @@ class Runner:
         todo = [p for p in self.shard.mine(prepared) if p.item.id not in done]
         self.progress.task_started(task.name, len(prepared), len(prepared) - len(todo))
         thumbs = self._thumbnail_quota(prepared, done)
+        self._watch = FailureWatch(task.name, self.settings.max_consecutive_errors)
         broken = [p for p in todo if p.error]
-        if broken:
-            self._write(task, [(p, None) for p in broken], thumbs)
+        if broken:  # the data's errors: reported at the end, they cost no model time
+            self._write(task, [(p, None) for p in broken], thumbs, watch=False)
         runnable = [p for p in todo if not p.error]
         if task.kind == "generate":
             self._generate(task, runnable, generation, thumbs)
@@ -185,12 +184,22 @@ class Runner:
         rescored = task.rescore(items, records, self.scorers)
         block = summarize_task(task, items, rescored, model=self.adapter.spec,
                                data_desc=plan.source.describe(), generation=generation)
+        block["errors"] = errors_block(rescored.records)
+        self._log_task(task.name, block)
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
         self.folder.write_records(task.name, rescored.records)
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
+
+    def _log_task(self, name: str, block: dict[str, Any]) -> None:
+        from tvbench.runs.failures import summary_lines
+
+        self.log.write(f"task {name}: score {block.get('score')}, n={block.get('n')}, "
+                       f"errors={block.get('n_errors')}, status: {block.get('status')}")
+        for line in summary_lines(block, limit=None):
+            self.log.write(f"  {line}")
 
     def _reusable(self, task: Task, prepared: list[Prepared]) -> dict[str, ItemRecord]:
         """Stored records that can stand; a stored item made from other inputs is refused."""
@@ -255,13 +264,16 @@ class Runner:
         self.adapter.loglikelihood(inputs, conts, batch_size=self.settings.batch_size,
                                    on_batch=on_batch)
 
-    def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str]) -> None:
+    def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str],
+               watch: bool = True) -> None:
         """Append the scored records of items the model (or the data) has answered."""
         records = [scored(task, p.item, record_of(p, output, self._thumbnail(task, p.item)
                                                   if p.item.id in thumbs else None))
                    for p, output in answered]
         self.folder.append_records(task.name, records, part=self.shard.part)
         self.progress.advance(len(records))
+        if watch and self._watch is not None:
+            self._watch.observe(records)  # the model's answers, saved: may stop the run
 
     def _thumbnail(self, task: Task, item: Item) -> str | None:
         from tvbench.data.inputs import ImagePart

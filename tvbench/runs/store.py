@@ -10,15 +10,19 @@ Folders written before tvbench named them ``records/`` keep their item log in
 ``samples/<task>.jsonl``; it is read like the new one and replaced by it when the task's
 records are next written. A killed run leaves at worst a torn last line in a JSONL file; it
 is ignored on resume and that item is simply generated again, so nothing is lost or written
-twice.
+twice. A write that fails (a full disk) raises :class:`WriteError` naming the file, and
+leaves no temporary file behind; temporary files of a killed process are swept by
+:meth:`RunFolder.sweep_temporary` when the next run takes the folder.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -26,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from tvbench.data.record import ItemRecord, RecordFormatError
+from tvbench.runs.lock import LOCK_NAME
+from tvbench.runs.runlog import LOG_NAME
 
 #: Version of the results.json layout; a file from a newer tvbench is refused, not misread.
 SCHEMA_VERSION = 1
@@ -44,20 +50,51 @@ class RunFolderError(RuntimeError):
     """A run folder that cannot be resumed (different model or different inputs)."""
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and an atomic rename."""
+class WriteError(OSError):
+    """A file that could not be written; the message names it (``[Errno 28]`` alone does not).
+    """
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror, str(path))
+        full = cause.errno == errno.ENOSPC
+        self.message = (f"cannot write {path}: {cause.strerror or cause}"
+                        + (" (the disk is full). Free some space and rerun the same command to "
+                           "resume: everything written so far is kept" if full else ""))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is down (a short write is not an error by itself)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new temp file next to ``path``, fsync it and rename it into place;
+    on any failure the temp file is removed and the error names ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; results and reports are for sharing
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            os.fchmod(fd, _file_mode())  # mkstemp makes 0600; results, reports are for sharing
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(path, exc) from exc
         raise
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and an atomic rename."""
+    _write_new(path, text.encode("utf-8"))
 
 
 def dump_json(obj: Any) -> str:
@@ -157,13 +194,18 @@ class RunFolder:
         path = self.records_path(task)
         if part:
             path = path.with_name(f"{task}.{part}.jsonl")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair_tail(path)
-        lines = "".join(_line(r) for r in records)
-        with path.open("a", encoding="utf-8") as f:
-            f.write(lines)
-            f.flush()
-            os.fsync(f.fileno())
+        data = "".join(_line(r) for r in records).encode("utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair_tail(path)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _file_mode())
+            try:
+                _write_all(fd, data)  # a failure leaves at worst a torn last line
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise WriteError(path, exc) from exc
 
     @staticmethod
     def _repair_tail(path: Path) -> None:
@@ -194,13 +236,77 @@ class RunFolder:
         name = hashlib.sha256(item_id.encode()).hexdigest()[:16] + ".jpg"
         path = self.thumbs_dir(task) / name
         if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            os.fchmod(fd, _file_mode())
-            with os.fdopen(fd, "wb") as f:
-                f.write(jpeg)
-            os.replace(tmp, path)
+            _write_new(path, jpeg)
         return str(path.relative_to(self.root))
+
+    # ---------------------------------------------------------------- upkeep
+    def _entries(self) -> list[tuple[Path, bool]]:
+        """Every path under the folder with whether tvbench writes such a path."""
+        out: list[tuple[Path, bool]] = []
+        for p in sorted(self.root.iterdir()):
+            if p.name in ("results.json", LOG_NAME, LOCK_NAME) or _is_temp(p):
+                out.append((p, p.is_file()))
+            elif p.name in (RECORDS, LEGACY_RECORDS) and p.is_dir():
+                out.append((p, True))
+                out += [(q, q.is_file() and (q.suffix == ".jsonl" or _is_temp(q)))
+                        for q in sorted(p.iterdir())]
+            elif p.name == "thumbs" and p.is_dir():
+                out.append((p, True))
+                for task in sorted(p.iterdir()):
+                    out.append((task, task.is_dir()))
+                    if task.is_dir():
+                        out += [(q, q.is_file() and (q.suffix == ".jpg" or _is_temp(q)))
+                                for q in sorted(task.iterdir())]
+            else:
+                out.append((p, False))
+        return out
+
+    def foreign_entries(self) -> list[str]:
+        """Paths in the folder that tvbench does not write (a user's own files)."""
+        if not self.root.is_dir():
+            return []
+        return [str(p.relative_to(self.root)) + ("/" if p.is_dir() else "")
+                for p, ours in self._entries() if not ours]
+
+    def clear(self) -> None:
+        """Delete the run (``--overwrite``), but only if everything in it is tvbench's.
+
+        The lock and the log stay: the lock is held by this run, the log is the folder's
+        history. A folder holding anything else is refused, and nothing is deleted.
+        """
+        if not self.root.exists():
+            return
+        if not self.root.is_dir():
+            raise RunFolderError(f"--overwrite: {self.root} is a file, not a run folder; "
+                                 "nothing was deleted")
+        foreign = self.foreign_entries()
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                             if len(foreign) > 5 else "")
+            raise RunFolderError(
+                f"--overwrite: {self.root} is not (only) a tvbench run folder: it holds "
+                f"{shown}; nothing was deleted. Move those away, or pass another --output")
+        for p in self.root.iterdir():
+            if p.name in (LOG_NAME, LOCK_NAME):
+                continue
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+    def sweep_temporary(self) -> list[Path]:
+        """Remove temp files a killed or failed run left (the caller holds the lock)."""
+        if not self.root.is_dir():
+            return []
+        swept = [p for p, ours in self._entries() if ours and _is_temp(p)]
+        for p in swept:
+            p.unlink(missing_ok=True)
+        return swept
+
+
+def _is_temp(path: Path) -> bool:
+    """A temp file of :func:`_write_new` (``.NAME.XXXX.tmp``), or of older tvbench versions."""
+    return path.name.endswith(".tmp") and path.is_file()
 
 
 def _line(record: ItemRecord) -> str:

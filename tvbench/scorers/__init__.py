@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tvbench.scorers.comet import CometClient
+    from tvbench.scorers.comet_cache import CachedComet
     from tvbench.scorers.judge import Judge
 
 
@@ -24,18 +24,25 @@ class Scorers:
     copy that reason into their "not scored" status.
     """
 
-    comet: CometClient | None = None
+    comet: CachedComet | None = None
     comet_problem: str | None = "COMET is not configured ([comet] in tvbench.toml)"
     judge: Judge | None = None
     judge_problem: str | None = "no judge configured ([judge] model in tvbench.toml)"
 
 
 def build_scorers(config: Any) -> Scorers:
-    """Scorers from the ``[comet]`` and ``[judge]`` tables; nothing heavy is loaded here."""
+    """Scorers from the ``[comet]`` and ``[judge]`` tables; nothing heavy is loaded here.
+
+    COMET answers from its segment cache first (:mod:`tvbench.scorers.comet_cache`), and one
+    client serves the whole run, so a model that cannot load is tried once per run.
+    """
     from tvbench.scorers.comet import comet_from_config
+    from tvbench.scorers.comet_cache import CachedComet, CometScoreCache, default_cache_file
     from tvbench.scorers.judge import judge_from_config
 
-    comet, comet_problem = comet_from_config(config)
+    client, comet_problem = comet_from_config(config)
+    comet = (CachedComet(client, CometScoreCache(default_cache_file()))
+             if client is not None else None)
     judge, judge_problem = judge_from_config(config)
     return Scorers(comet=comet, comet_problem=comet_problem, judge=judge,
                    judge_problem=judge_problem)

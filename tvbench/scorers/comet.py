@@ -88,6 +88,10 @@ class CometClient:
         if "error" in self._load_failure:
             raise CometError(self._load_failure["error"] + " (not retried: the model failed "
                              "to load earlier in this run)")
+        unreachable = self._offline_and_not_cached()
+        if unreachable:
+            self._load_failure["error"] = unreachable
+            raise CometError(unreachable)
         gpus = self.gpus if self.gpus is not None else _visible_gpus()
         request = {"model": self.model, "batch_size": self.batch_size, "gpus": gpus,
                    "items": [{"src": str(x["src"]), "mt": str(x["mt"]), "ref": str(x["ref"])}
@@ -109,6 +113,19 @@ class CometClient:
             raise CometError(f"{self.where()}: cannot start the worker: {exc}") from exc
         self._log(log, request, proc.stderr, proc.returncode)
         return self._parse(proc, len(items), log)
+
+    def _offline_and_not_cached(self) -> str | None:
+        """Why the worker would certainly fail to get a hub model, known without starting
+        it: offline (HF_HUB_OFFLINE, or tvbench found the hub unreachable) and not cached."""
+        from tvbench.data import hub
+
+        if not hub.offline_by_env() or not hub.looks_like_hub_id(self.model):
+            return None
+        if hub.model_cached(self.model, None, "checkpoints/model.ckpt"):
+            return None
+        return (f"{self.where()}: the hub is offline (HF_HUB_OFFLINE) and the model is not in "
+                f"the local cache ({hub.hub_cache()}); set [comet] model to a local "
+                "checkpoint folder, or run once with the hub reachable")
 
     def _parse(self, proc: subprocess.CompletedProcess[str], n: int, log: Path
                ) -> CometResult:

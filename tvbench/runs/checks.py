@@ -1,0 +1,98 @@
+"""Checks made while planning, before any model loads and before anything is written.
+
+A run that dies after an hour on a typo wastes the hour; one that leaves an empty
+results.json behind also lies about having run. So every numeric flag, every model entry of
+``tvbench.toml`` and every task × language combination is checked here, and an error names
+the flag, or the file, key and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from tvbench.config import Config
+from tvbench.data.languages import LanguageError, canonical, resolve
+from tvbench.models.registry import ModelEntry
+
+
+class PlanError(ValueError):
+    """A run request that cannot be carried out; the message names the flag or key."""
+
+
+def check_counts(values: Mapping[str, tuple[int | None, int]]) -> None:
+    """``{"--limit": (value, minimum)}``: each given value must be an int of at least its
+    minimum (``--limit 0`` would silently run nothing, ``--limit -3`` everything)."""
+    for flag, (value, low) in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise PlanError(f"{flag} must be an integer of at least {low}, got {value!r}")
+
+
+def check_model_entries(config: Config) -> None:
+    """Every ``[models.NAME]`` entry can be loaded as written, as far as can be known without
+    loading it: a known family, what its backend needs, valid declared languages."""
+    for name, entry in config.models.items():
+        _check_entry(config, name, entry)
+
+
+def _check_entry(config: Config, name: str, entry: ModelEntry) -> None:
+    def fail(key: str, message: str) -> PlanError:
+        return PlanError(str(config.error(["models", name, key], message)))
+
+    if entry.backend == "openai":
+        if not entry.base_url:
+            raise fail("base_url", "backend 'openai' needs base_url (http://HOST:PORT/v1)")
+    else:
+        if not entry.family:
+            raise fail("family", f"backend {entry.backend!r} needs a model family")
+        from tvbench.models.families import FAMILIES
+
+        if entry.family not in FAMILIES.names():
+            from tvbench.registry import unknown_name_error
+
+            raise fail("family", str(unknown_name_error("model family", entry.family,
+                                                        FAMILIES.names())))
+        if not entry.tiny and not entry.path:
+            raise fail("path", "set path (a checkpoint folder or hub id), or tiny = true")
+    for lang in entry.seen_languages or ():
+        try:
+            canonical(lang)
+            resolve(lang)
+        except LanguageError as exc:
+            raise fail("seen_languages", f"{exc}; use BCP-47 codes such as 'de' or "
+                       "'zh-Hans'") from None
+
+
+def resolve_languages(languages: Iterable[str], flag: str = "--languages") -> list[str]:
+    """Codes for ``--languages`` values (codes or dataset names); unknown ones are errors."""
+    out = []
+    for value in languages:
+        try:
+            out.append(resolve(value))
+        except LanguageError as exc:
+            raise PlanError(f"{flag} {value!r}: {exc}") from None
+    return out
+
+
+def check_task_languages(tasks: Sequence[Any], languages: Sequence[str] | None) -> None:
+    """Each task must cover at least one of ``languages``: a task with none would fail only
+    when its turn came, after the tasks before it had run to the end."""
+    if not languages:
+        return
+    wanted = resolve_languages(languages)
+    lacking = [t for t in tasks if not set(wanted) & set(t.languages)]
+    if not lacking:
+        return
+    detail = "; ".join(f"{t.name}: {', '.join(t.languages[:12])}"
+                       + (" …" if len(t.languages) > 12 else "") for t in lacking)
+    others = [t.name for t in tasks if t not in lacking]
+    hint = (f"run the others only (--tasks {','.join(others)})" if others
+            else "choose languages these tasks have")
+    raise PlanError(f"--languages {','.join(languages)}: "
+                    f"{'task' if len(lacking) == 1 else 'tasks'} "
+                    f"{', '.join(t.name for t in lacking)} "
+                    f"{'has' if len(lacking) == 1 else 'have'} no data in "
+                    f"{', '.join(wanted)} ({detail}); {hint}")
+

@@ -1,0 +1,176 @@
+"""Resume without loading the model when nothing is left for it to do.
+
+A rerun whose items are all in ``records/`` only rescores and re-aggregates, which takes
+seconds; loading even a tiny checkpoint (torch, transformers) takes longer than all of that.
+:func:`stored_spec` decides, without loading anything, whether the run folder holds a run of
+this very model entry (same source, revision, dtype and output settings, as far as they can
+be known before loading); :class:`LazyAdapter` then stands in for the adapter and loads the
+real one only when an item needs the model (a new task, ``--retry-errors``, a parity check).
+When it does load, the loaded model must still match the folder, as on any resume.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.outputs import Capability, Generation, LogLikelihood
+from tvbench.models.base import Adapter, ModelSpec, OnBatch
+from tvbench.models.registry import ModelEntry
+from tvbench.runs.store import RunFolder, RunFolderError
+
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+           "float16": "float16", "fp16": "float16"}
+#: HF adapter settings that are not processor options (see HFAdapter.settings).
+_HF_OWN_SETTINGS = frozenset({"video_mode", "max_frames", "attn"})
+#: Adapter settings that change how requests travel, never what a model answers.
+TRANSPORT_SETTINGS = frozenset({"concurrency", "timeout", "max_retries"})
+
+
+def output_identity(model: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What must match for stored outputs to be reused: checkpoint, dtype, output settings."""
+    settings = {k: v for k, v in (model.get("settings") or {}).items()
+                if k not in TRANSPORT_SETTINGS}
+    return (model.get("source"), model.get("revision"), model.get("dtype"),
+            json.dumps(settings, sort_keys=True, default=str))
+
+
+def spec_block(spec: ModelSpec) -> dict[str, Any]:
+    """The ``model`` block of results.json for ``spec``."""
+    return {"name": spec.name, "family": spec.family, "source": spec.source,
+            "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
+            "adapter_version": spec.adapter_version,
+            "seen_languages": (list(spec.seen_languages)
+                               if spec.seen_languages is not None else None),
+            "settings": spec.settings}
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _hf_matches(stored: Mapping[str, Any], entry: ModelEntry, dtype: str) -> bool:
+    from tvbench.models.tiny import checkpoint_digest
+
+    path = Path(entry.path or "").expanduser()
+    if stored.get("source") != entry.path or stored.get("adapter") != f"hf-{entry.family}":
+        return False
+    if path.is_dir():
+        if stored.get("revision") != "local-" + checkpoint_digest(path):
+            return False
+    elif not (entry.revision and _COMMIT.match(entry.revision)
+              and stored.get("revision") == entry.revision):
+        return False  # a branch or no revision: only the hub knows what it resolves to
+    want = dtype if dtype != "auto" else (entry.dtype or "auto")
+    if want != "auto" and stored.get("dtype") != _DTYPES.get(want, want):
+        return False
+    settings = dict(stored.get("settings") or {})
+    if settings.get("max_frames") != entry.max_frames:
+        return False
+    if entry.attn_implementation and settings.get("attn") != entry.attn_implementation:
+        return False
+    processor = {k: v for k, v in settings.items() if k not in _HF_OWN_SETTINGS}
+    return bool(processor == _plain(dict(entry.processor_kwargs)))
+
+
+def _openai_matches(stored: Mapping[str, Any], entry: ModelEntry) -> bool:
+    from tvbench.models.openai_wire import MAX_VIDEO_FRAMES, public_url
+
+    settings = dict(stored.get("settings") or {})
+    return (stored.get("adapter") == "openai-chat" and entry.base_url is not None
+            and stored.get("source") == public_url(entry.base_url)
+            and stored.get("revision") == (entry.model or entry.name)
+            and settings.get("video_frames") == min(MAX_VIDEO_FRAMES, entry.max_frames))
+
+
+def stored_spec(folder: RunFolder, entry: ModelEntry, dtype: str = "auto") -> ModelSpec | None:
+    """The spec of the run stored in ``folder`` when it is certainly a run of ``entry``;
+    None when there is none, or when only loading the model could tell.
+
+    ``entry`` must be materialised (a tiny entry has its path). The declared languages come
+    from the entry as it is now, as they would from a loaded adapter.
+    """
+    try:
+        old = folder.read_results()
+    except RunFolderError:
+        return None
+    stored = (old or {}).get("model")
+    if not isinstance(stored, dict):
+        return None
+    if entry.backend == "hf":
+        ok = _hf_matches(stored, entry, dtype)
+    elif entry.backend == "openai":
+        ok = _openai_matches(stored, entry)
+    else:
+        ok = False  # vLLM resolves its settings while loading
+    if not ok:
+        return None
+    try:
+        return ModelSpec(name=entry.name, family=str(stored["family"]),
+                         adapter=str(stored["adapter"]),
+                         adapter_version=int(stored["adapter_version"]),
+                         source=str(stored["source"]), revision=str(stored["revision"]),
+                         dtype=str(stored["dtype"]), seen_languages=entry.languages(),
+                         settings=dict(stored.get("settings") or {}))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class LazyAdapter:
+    """An adapter that loads the real one on the first request for the model.
+
+    Until then its spec is the stored run's; once loaded, the loaded model must have the
+    same output identity, else the folder holds another model's outputs and it is refused.
+    """
+
+    def __init__(self, load: Callable[[], Adapter], spec: ModelSpec,
+                 capabilities: frozenset[Capability], where: str,
+                 on_load: Callable[[], None] | None = None) -> None:
+        self._load, self._spec, self.capabilities = load, spec, capabilities
+        self._where, self._on_load = where, on_load
+        self._adapter: Adapter | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._adapter is not None
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self._adapter.spec if self._adapter is not None else self._spec
+
+    def _real(self) -> Adapter:
+        if self._adapter is None:
+            if self._on_load is not None:
+                self._on_load()
+            adapter = self._load()
+            if output_identity(spec_block(adapter.spec)) != output_identity(
+                    spec_block(self._spec)):
+                adapter.close()
+                raise RunFolderError(
+                    f"{self._where} holds a run of {self._spec.identity()} "
+                    f"({self._spec.dtype}, {self._spec.settings}), not "
+                    f"{adapter.spec.identity()} ({adapter.spec.dtype}, "
+                    f"{adapter.spec.settings}); choose another --output or pass --overwrite")
+            self._adapter = adapter
+        return self._adapter
+
+    def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
+                 ) -> list[Generation]:
+        return self._real().generate(inputs, settings, batch_size=batch_size,
+                                     on_batch=on_batch)
+
+    def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
+                      ) -> list[LogLikelihood]:
+        return self._real().loglikelihood(inputs, continuations, batch_size=batch_size,
+                                          on_batch=on_batch)
+
+    def close(self) -> None:
+        if self._adapter is not None:
+            self._adapter.close()
