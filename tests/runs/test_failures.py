@@ -155,7 +155,6 @@ def test_a_refused_connection_exits_3_and_allow_errors_exits_0(tmp_path: Path) -
 def test_a_missing_column_exits_3_naming_the_field(server: FakeOpenAIServer,
                                                    tmp_path: Path) -> None:
     import pyarrow.parquet as pq
-
     from tvbench_tasks.textvqa import TextVQA
 
     source = TextVQA().bundled_source().path / "validation.parquet"

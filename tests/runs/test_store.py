@@ -107,3 +107,127 @@ def test_a_line_that_is_not_a_record_becomes_an_error_record(tmp_path: Path) -> 
     assert (bad.lang, bad.input_hash, bad.prompt, bad.output) == ("de", "h", "p", None)
     assert bad.error is not None and "unreadable stored record" in bad.error
     assert "t.jsonl" in bad.error and "output[0]" in bad.error
+
+
+# ------------------------------------------------------------------ a full disk
+class FullDisk:
+    """``os.write`` as on a disk that fills up: under ``folder``, the ``fail_at``-th write
+    writes half its bytes (a short write), and every write after it fails with ENOSPC.
+    Writes elsewhere (pytest's own output) are untouched. ``failed`` names the file."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, folder: Path, fail_at: int) -> None:
+        import os
+
+        self.folder, self.fail_at, self.count, self.failed = folder, fail_at, 0, None
+        real = os.write
+
+        def write(fd: int, data) -> int:
+            try:
+                path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                return real(fd, data)
+            if self.folder not in path.parents:
+                return real(fd, data)
+            self.count += 1
+            if self.count == self.fail_at and len(data) > 1:
+                return real(fd, bytes(data)[: len(data) // 2])
+            if self.count >= self.fail_at:
+                self.failed = self.failed or path
+                raise OSError(28, "No space left on device")
+            return real(fd, data)
+
+        monkeypatch.setattr(os, "write", write)
+
+
+def _textvqa_plan():
+    from tvbench_tasks.textvqa import TextVQA
+
+    from tvbench.runs.runner import TaskPlan
+
+    task = TextVQA()
+    return TaskPlan(task, task.bundled_source())
+
+
+def _target_of(path: Path) -> Path:
+    """The file a temp file stands for (``.results.json.k3j2.tmp`` → ``results.json``)."""
+    if path.name.endswith(".tmp") and path.name.startswith("."):
+        return path.with_name(path.name[1:].rsplit(".", 2)[0])
+    return path
+
+
+def _run(folder: Path):
+    from tvbench.runs.runner import Runner, RunSettings
+
+    from .fakes import FakeAdapter
+
+    return Runner(FakeAdapter(), RunFolder(folder), RunSettings(batch_size=4)).run(
+        [_textvqa_plan()])
+
+
+def test_a_disk_that_fills_up_at_any_write_names_the_file_leaves_no_temp_and_resumes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reported steps: a run on a disk that fills up, then a resume once space is free.
+    Every write of the run is made to fail in turn (thumbnails, record appends, the final
+    records file, results.json)."""
+    from tvbench.runs.store import WriteError
+
+    reference = _run(tmp_path / "reference")
+    counter = FullDisk(monkeypatch, tmp_path / "count", fail_at=10**9)
+    _run(tmp_path / "count")
+    monkeypatch.undo()
+    writes = counter.count
+    assert writes >= 8, "thumbnails, appends, records and results are all written"
+    want = (tmp_path / "reference" / "records" / "textvqa.jsonl").read_text()
+
+    for n in range(1, writes + 1):
+        folder = tmp_path / f"full{n}"
+        disk = FullDisk(monkeypatch, folder, fail_at=n)
+        with pytest.raises(WriteError) as err:
+            _run(folder)
+        monkeypatch.undo()  # space is freed
+        assert disk.failed is not None
+        message = str(err.value)
+        assert f"cannot write {_target_of(disk.failed)}: No space left on device" in message
+        assert "disk is full" in message and "rerun the same command to resume" in message
+        assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")], n
+
+        resumed = _run(folder)
+
+        assert (folder / "records" / "textvqa.jsonl").read_text() == want, n
+        assert resumed["tasks"]["textvqa"] == reference["tasks"]["textvqa"], n
+        assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")], n
+
+
+def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    atomic_write(tmp_path / "results.json", "{}")
+    folder.write_thumbnail("textvqa", "1", b"jpeg")
+    leftovers = [tmp_path / ".results.json.x1y2.tmp", tmp_path / "thumbs" / "textvqa" /
+                 ".ab12.jpg.k9.tmp", tmp_path / "thumbs" / "textvqa" / "tmpq1w2.tmp",
+                 tmp_path / "records" / ".textvqa.jsonl.z3.tmp"]
+    for p in leftovers:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"half")
+    assert sorted(folder.sweep_temporary()) == sorted(leftovers)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) \
+        == ["results.json", f"thumbs/textvqa/{next((tmp_path / 'thumbs/textvqa').iterdir()).name}"]
+
+
+# ------------------------------------------------------------------ --overwrite
+def test_clear_refuses_a_folder_holding_other_files_and_deletes_nothing(tmp_path: Path) -> None:
+    _run(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "records" / "analysis.ipynb").write_text("{}")
+    before = sorted(p for p in tmp_path.rglob("*"))
+    with pytest.raises(RunFolderError, match=r"--overwrite: .* is not \(only\) a tvbench run "
+                       r"folder: it holds notes.txt, records/analysis.ipynb; nothing was "
+                       "deleted"):
+        RunFolder(tmp_path).clear()
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+def test_clear_deletes_a_run_but_keeps_its_log(tmp_path: Path) -> None:
+    _run(tmp_path)
+    (tmp_path / "run.log").write_text("history\n")
+    RunFolder(tmp_path).clear()
+    assert [p.name for p in tmp_path.iterdir()] == ["run.log"]
