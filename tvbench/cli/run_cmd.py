@@ -86,9 +86,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_consecutive_errors=args.max_consecutive_errors)
     from tvbench.runs.preflight import check_hub, preload_bundled
 
+    offline = check_hub([m.entry for m in plan.models], plan.tasks)
     common = plan.models[0].settings
     tasks = preload_bundled(plan.tasks, common.languages, common.limit)
-    offline = check_hub([m.entry for m in plan.models], tasks)
     folders = [RunFolder(plan.output / slug(m.entry.name)) for m in plan.models]
     _check_distinct(plan, folders)
     console = make_console(args.quiet)

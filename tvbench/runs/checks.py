@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tvbench.config import Config
+from tvbench.config import Config, ConfigError
 from tvbench.data.languages import LanguageError, canonical, resolve
 from tvbench.models.registry import ModelEntry
 
@@ -39,7 +39,11 @@ def check_model_entries(config: Config) -> None:
 
 def _check_entry(config: Config, name: str, entry: ModelEntry) -> None:
     def fail(key: str, message: str) -> PlanError:
-        return PlanError(str(config.error(["models", name, key], message)))
+        located = config.error(["models", name, key], message)
+        if located.line is None:  # a missing key: point at the entry's table instead
+            header = config.error(["models", name], message).line
+            located = ConfigError(config.path, f"models.{name}.{key}", message, header)
+        return PlanError(str(located))
 
     if entry.backend == "openai":
         if not entry.base_url:
