@@ -42,6 +42,10 @@ def test_torchrun_two_processes_match_one(tmp_path: Path) -> None:
     assert (one / "records/textvqa.jsonl").read_bytes() == (two / "records/textvqa.jsonl"
                                                             ).read_bytes()
     assert sorted(p.name for p in (two / "records").iterdir()) == ["textvqa.jsonl"]
+    # The ranks of one run share its lock: rank 0 holds it for all of them (none locked the
+    # others out), and it is released at the end.
+    started = [x for x in (two / "run.log").read_text().splitlines() if "run started" in x]
+    assert len(started) == 1 and not (two / ".tvbench.lock").exists()
     a = json.loads((one / "results.json").read_text())["tasks"]
     b = json.loads((two / "results.json").read_text())["tasks"]
     assert a == b

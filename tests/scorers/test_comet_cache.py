@@ -7,6 +7,7 @@ count them.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -86,3 +87,59 @@ def test_a_line_torn_by_a_crash_is_ignored_and_later_lines_stay_readable(
     reread = CometScoreCache(path)
     assert reread.get("k1") == (0.5, "model:m,comet:2")
     assert reread.get("k3") == (0.25, "model:m,comet:2")
+
+
+# ------------------------------------------------------------------ in a run
+def _comet_config(comet_py: Path, model: str) -> None:
+    text = Path("tvbench.toml").read_text()
+    start = text.index("[comet]")
+    end = text.index("# An LLM judge")
+    Path("tvbench.toml").write_text(
+        text[:start] + f'[comet]\npython = "{comet_py}"\nmodel = "{model}"\n\n' + text[end:])
+
+
+@pytest.mark.slow
+def test_a_rerun_rescores_multi30k_without_running_comet(
+        cli, comet_py: Path, tiny_comet: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tvbench.scorers import comet as comet_module
+    from tvbench.scorers import comet_cache
+
+    monkeypatch.setattr(comet_cache, "default_cache_file", lambda: tmp_path / "segments.jsonl")
+    log = comet_module._default_log()
+    _comet_config(comet_py, str(tiny_comet))
+    args = ("run", "--model", "gemma3", "--tasks", "multi30k", "--output", "o", "--no-report")
+    before = len(_starts(log))
+    code, out = cli(*args)
+    assert code == 0, out
+    assert len(_starts(log)) == before + 1
+    first = json.loads(Path("o/tiny-gemma3/results.json").read_text())["tasks"]["multi30k"]
+    assert first["status"] == "scored" and first["score"] is not None
+
+    code, out = cli(*args)
+
+    assert code == 0, out
+    assert len(_starts(log)) == before + 1, "COMET ran again on the same inputs"
+    again = json.loads(Path("o/tiny-gemma3/results.json").read_text())["tasks"]["multi30k"]
+    assert again == first
+
+
+@pytest.mark.slow
+def test_a_comet_model_that_cannot_load_is_tried_once_per_run(
+        cli, comet_py: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tvbench.scorers import comet as comet_module
+    from tvbench.scorers import comet_cache
+
+    monkeypatch.setattr(comet_cache, "default_cache_file", lambda: tmp_path / "segments.jsonl")
+    log = comet_module._default_log()
+    missing = tmp_path / "no-such-comet"
+    _comet_config(comet_py, str(missing))
+    before = len(_starts(log))
+    code, out = cli("run", "--model", "gemma3", "--model", "qwen2_5_vl", "--tasks", "multi30k",
+                    "--output", "o", "--no-report")
+    assert code == 0, out
+    assert len(_starts(log)) == before + 1, "one attempt for two models"
+    for name in ("tiny-gemma3", "tiny-qwen2_5_vl"):
+        block = json.loads(Path(f"o/{name}/results.json").read_text())["tasks"]["multi30k"]
+        assert block["status"].startswith("not scored") and str(missing) in block["status"]
+        assert block["metrics"]["bleu"]["score"] is not None  # BLEU and chrF still reported
