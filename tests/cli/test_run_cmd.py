@@ -54,3 +54,36 @@ def test_a_malformed_config_names_file_key_and_line(cli) -> None:
     code, out = cli("run", "--no-report")
     assert code == 2
     assert "tvbench.toml:3: key 'run.modles'" in out and "Did you mean 'models'" in out
+
+
+def test_overwrite_refuses_a_folder_that_is_not_only_a_run_and_deletes_nothing(cli) -> None:
+    args = ("run", "--model", "gemma3", "--tasks", "textvqa", "--output", "o", "--no-report")
+    assert cli(*args)[0] == 0
+    folder = Path("o/tiny-gemma3")
+    (folder / "notes.txt").write_text("keep me")
+    before = sorted(str(p) for p in folder.rglob("*"))
+    code, out = cli(*args, "--overwrite")
+    assert code == 2, out
+    assert "--overwrite: o/tiny-gemma3 is not (only) a tvbench run folder: it holds " \
+           "notes.txt; nothing was deleted" in " ".join(out.split())
+    assert sorted(str(p) for p in folder.rglob("*")) == before
+    (folder / "notes.txt").unlink()
+    code, out = cli(*args, "--overwrite")  # a folder tvbench wrote, and only that: cleared
+    assert code == 0, out
+    assert "resuming" not in out
+    assert "--overwrite: cleared the earlier run" in (folder / "run.log").read_text()
+
+
+def test_a_rerun_sweeps_temporary_files_a_killed_run_left(cli) -> None:
+    args = ("run", "--model", "gemma3", "--tasks", "textvqa", "--output", "o", "--no-report")
+    assert cli(*args)[0] == 0
+    folder = Path("o/tiny-gemma3")
+    thumb = next((folder / "thumbs" / "textvqa").iterdir())
+    left = [folder / ".results.json.k2j3.tmp", thumb.with_name(f".{thumb.name}.x8q.tmp")]
+    for path in left:
+        path.write_bytes(b"half a file")  # what a SIGKILL mid-write leaves
+    code, out = cli(*args)
+    assert code == 0, out
+    assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    log = (folder / "run.log").read_text()
+    assert all(f"removed a temporary file left by an earlier run: {p}" in log for p in left)

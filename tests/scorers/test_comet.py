@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -114,14 +115,12 @@ def _fake_python(tmp_path: Path, body: str) -> Path:
     "print('Lightning says hello'); print('{\"scores\": [0.5]}')",  # a banner leaked
     "pass",  # nothing at all
 ])
-def test_garbage_stdout_is_a_clear_error(tmp_path: Path, stdout: str,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        monkeypatch.delenv(key, raising=False)  # online: the (fake) worker is started
+def test_garbage_stdout_is_a_clear_error(tmp_path: Path, stdout: str) -> None:
     fake = _fake_python(tmp_path, stdout)
+    model = tmp_path / "xcomet"  # a local path: the (fake) worker is always started
     with pytest.raises(CometError, match="not a JSON response") as err:
-        _client(fake, "Unbabel/XCOMET-XL", tmp_path).score(ITEMS[:1])
-    assert "Unbabel/XCOMET-XL" in str(err.value) and str(fake) in str(err.value)
+        _client(fake, model, tmp_path).score(ITEMS[:1])
+    assert str(model) in str(err.value) and str(fake) in str(err.value)
 
 
 def test_an_uncached_hub_model_offline_fails_without_starting_the_worker(
@@ -137,6 +136,16 @@ def test_an_uncached_hub_model_offline_fails_without_starting_the_worker(
         with pytest.raises(CometError, match="HF_HUB_OFFLINE.*not in the local cache"):
             client.score(ITEMS[:1])
     assert not marker.exists(), "the worker must not have been started"
+    for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(key, raising=False)
+    with socket.socket() as s:  # online, but the hub does not answer: asked once, no worker
+        s.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{s.getsockname()[1]}")
+    unreachable = _client(fake, "Unbabel/XCOMET-XL", tmp_path)
+    with pytest.raises(CometError, match="cannot be reached .*not in the local cache"):
+        unreachable.score(ITEMS[:1])
+    assert not marker.exists()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     snapshot = tmp_path / "hub" / "models--Unbabel--XCOMET-XL" / "snapshots" / ("a" * 40)
     (snapshot / "checkpoints").mkdir(parents=True)
     (snapshot / "checkpoints" / "model.ckpt").write_bytes(b"")

@@ -116,16 +116,24 @@ class CometClient:
 
     def _offline_and_not_cached(self) -> str | None:
         """Why the worker would certainly fail to get a hub model, known without starting
-        it: offline (HF_HUB_OFFLINE, or tvbench found the hub unreachable) and not cached."""
+        it (seconds of start-up): the model is not in the local cache and the hub is offline
+        (HF_HUB_OFFLINE) or cannot be reached (asked once, briefly)."""
         from tvbench.data import hub
 
-        if not hub.offline_by_env() or not hub.looks_like_hub_id(self.model):
+        if not hub.looks_like_hub_id(self.model):
             return None
         if hub.model_cached(self.model, None, "checkpoints/model.ckpt"):
             return None
-        return (f"{self.where()}: the hub is offline (HF_HUB_OFFLINE) and the model is not in "
-                f"the local cache ({hub.hub_cache()}); set [comet] model to a local "
-                "checkpoint folder, or run once with the hub reachable")
+        if hub.offline_by_env():
+            why = "the hub is offline (HF_HUB_OFFLINE)"
+        else:
+            problem = hub.probe()
+            if problem is None:
+                return None  # reachable: the worker downloads it
+            why = f"the hub at {hub.endpoint()} cannot be reached ({problem})"
+        return (f"{self.where()}: {why} and the model is not in the local cache "
+                f"({hub.hub_cache()}); set [comet] model to a local checkpoint folder, or "
+                "run once with the hub reachable")
 
     def _parse(self, proc: subprocess.CompletedProcess[str], n: int, log: Path
                ) -> CometResult:
