@@ -209,7 +209,7 @@ def _adapter(entry: Any, folder: RunFolder, plan: Any, device: str, threads: Any
     holds this model's run (a rerun with nothing left to generate loads nothing)."""
     from tvbench.models.registry import capabilities, load_adapter
     from tvbench.runs import threads as thread_settings
-    from tvbench.runs.reuse import LazyAdapter, stored_spec
+    from tvbench.runs.lazy import LazyAdapter, stored_spec
 
     def load() -> Any:
         thread_settings.apply(threads)

@@ -24,8 +24,8 @@ from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
+from tvbench.runs.lazy import output_identity, spec_block
 from tvbench.runs.results import summarize_task
-from tvbench.runs.reuse import output_identity, spec_block
 from tvbench.runs.runlog import NoLog, RunLog
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
 from tvbench.runs.threads import plan_threads

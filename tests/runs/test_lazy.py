@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tvbench.models.registry import ModelEntry, materialize
-from tvbench.runs.reuse import stored_spec
+from tvbench.runs.lazy import stored_spec
 from tvbench.runs.store import RunFolder
 
 ARGS = ("run", "--model", "gemma3", "--tasks", "textvqa,ocrbench", "--output", "o")
@@ -102,7 +102,7 @@ def test_stored_spec_only_when_the_folder_holds_this_very_model(cli, tmp_path: P
 
 def test_the_lazy_adapter_loads_on_first_use_and_refuses_another_model() -> None:
     from tvbench.data.inputs import GenerationSettings, ModelInput
-    from tvbench.runs.reuse import LazyAdapter
+    from tvbench.runs.lazy import LazyAdapter
     from tvbench.runs.store import RunFolderError
 
     from .fakes import FakeAdapter
