@@ -43,6 +43,8 @@ class RunDefaults:
     limit: int | None = None
     languages: tuple[str, ...] | None = None
     check_parity: int = 0
+    subset: int | None = None  # items per language of a fixed, seeded sample (CI budgets)
+    seed: int = 0  # which sample ``subset`` takes
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ _RUN = {
     "limit": Key(int, rule=_at_least(1)),
     "languages": _STRINGS,
     "check_parity": Key(int, rule=_at_least(0)),
+    "subset": Key(int, rule=_at_least(1)),
+    "seed": Key(int, rule=_at_least(0)),
 }
 #: Every key a ``[models.NAME]`` entry may set: each ModelEntry field but ``name``.
 MODEL_KEYS: dict[str, Key] = {

@@ -34,6 +34,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--tasks", metavar="T1,T2", help="comma-separated task names")
     p.add_argument("--languages", metavar="de,fr", help="only these languages (BCP-47)")
     p.add_argument("--limit", type=int, metavar="N", help="at most N items per language")
+    p.add_argument("--subset", type=int, metavar="N",
+                   help="a fixed sample of N items per language of every task, chosen by a "
+                   "seeded hash of the item ids (same ids on every machine); written to "
+                   "MODEL.subsetN-seedS/")
+    p.add_argument("--seed", type=int, metavar="S", help="which --subset sample (default 0)")
     p.add_argument("--batch-size", type=int, metavar="N")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default=None)
@@ -64,12 +69,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         languages=args.languages.split(",") if args.languages else None, limit=args.limit,
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
-        retry_errors=args.retry_errors)
+        retry_errors=args.retry_errors, subset=args.subset, seed=args.seed)
     console = make_console(args.quiet)
     if plan.data_mode == "bundled":
         console.print("data: bundled synthetic data sets (pass --data hub for the real datasets)")
     from tvbench.models.registry import load_adapter, materialize
+    from tvbench.runs.reuse import sibling_folders
     from tvbench.runs.runner import Runner
+    from tvbench.runs.subset import folder_name
     from tvbench.scorers import build_scorers
 
     # before torch.distributed starts
@@ -84,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     for model in models:
         entry = model.entry
-        folder = RunFolder(plan.output / slug(entry.name))
+        folder = RunFolder(plan.output / folder_name(slug(entry.name), model.settings.subset))
         if args.overwrite and folder.root.exists() and shard.main:
             shutil.rmtree(folder.root)
         distributed.barrier(shard)
@@ -92,8 +99,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             adapter = load_adapter(entry, device=device, dtype=plan.dtype)
         try:
             with RunProgress(console, quiet, entry.name) as progress:
-                results = Runner(adapter, folder, model.settings, progress, scorers,
-                                 shard).run(plan.tasks)
+                results = Runner(adapter, folder, model.settings, progress, scorers, shard,
+                                 donors=sibling_folders(plan.output, folder.root)).run(plan.tasks)
         finally:
             adapter.close()
         finished.append((entry.name, results))

@@ -14,12 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tvbench.config import Config
+from tvbench.config import Config, RunDefaults
 from tvbench.data.languages import canonical
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
 from tvbench.registry import UnknownNameError, import_task_folder
 from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
+from tvbench.runs.subset import Subset
 from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
 
@@ -107,7 +108,8 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                limit: int | None = None, batch_size: int | None = None,
                device: str | None = None, dtype: str | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
-               check_parity: int | None = None, retry_errors: bool = False) -> Plan:
+               check_parity: int | None = None, retry_errors: bool = False,
+               subset: int | None = None, seed: int | None = None) -> Plan:
     run = config.run
     model_names = list(models) if models else list(run.models)
     task_names = list(tasks) if tasks else list(run.tasks)
@@ -154,7 +156,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         limit=limit if limit is not None else run.limit,
         languages=tuple(canonical(x) for x in languages) if languages else run.languages,
         check_parity=check_parity if check_parity is not None else run.check_parity,
-        retry_errors=retry_errors)
+        retry_errors=retry_errors, subset=_subset(run, subset, seed, limit))
     if settings.batch_size < 1:
         raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
     per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
@@ -164,6 +166,24 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                 output=Path(output or run.output), device=device or run.device,
                 dtype=dtype or run.dtype,
                 data_mode=modes.pop() if len(modes) == 1 else "mixed")
+
+
+def _subset(run: RunDefaults, size: int | None, seed: int | None, limit: int | None
+            ) -> Subset | None:
+    """``--subset/--seed`` over ``[run] subset/seed``; a subset and a limit exclude each other
+    (a limit takes the first items of the data, a subset a seeded sample of all of them)."""
+    size = size if size is not None else run.subset
+    if size is None:
+        if seed is not None:
+            raise PlanError("--seed chooses the items of a --subset; pass --subset N too")
+        return None
+    if (limit if limit is not None else run.limit) is not None:
+        raise PlanError("--subset and --limit (or [run] limit) cannot be combined: a subset is "
+                        "a seeded sample of every item, a limit the first N of the data")
+    try:
+        return Subset(size, seed if seed is not None else run.seed)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from exc
 
 
 def _source(task: Task, path: str | None, mode: str) -> DataSource:

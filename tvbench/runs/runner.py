@@ -9,9 +9,8 @@ new records (:meth:`Task.rescore`), aggregate, and rewrite the records and resul
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
@@ -25,7 +24,9 @@ from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.items import Prepared, prepare, record_of, scored
 from tvbench.runs.results import summarize_task
+from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
+from tvbench.runs.subset import Subset
 from tvbench.tasks.base import Task
 from tvbench.tasks.scoring import NoScorers, Scorers
 
@@ -41,6 +42,7 @@ class RunSettings:
     check_parity: int = 0  # re-run this many items at batch size 1 and compare
     retry_errors: bool = False
     thumbnails_per_language: int = 4
+    subset: Subset | None = None  # a fixed per-language sample of every task (CI budgets)
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,6 @@ class SilentProgress:
         pass
 
 
-#: Adapter settings that change how requests travel, never what a model answers.
-_TRANSPORT_SETTINGS = frozenset({"concurrency", "timeout", "max_retries"})
-
-
-def _output_identity(model: dict[str, Any]) -> tuple[Any, ...]:
-    """What must match for stored outputs to be reused: checkpoint, dtype, output settings."""
-    settings = {k: v for k, v in (model.get("settings") or {}).items()
-                if k not in _TRANSPORT_SETTINGS}
-    return (model.get("source"), model.get("revision"), model.get("dtype"),
-            json.dumps(settings, sort_keys=True, default=str))
-
-
 def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task],
                        model_name: str) -> None:
     """Refuse, before any model loads, a task the adapter cannot serve."""
@@ -100,23 +90,29 @@ def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task
 
 
 class Runner:
-    """Runs a list of task plans on one adapter into one run folder."""
+    """Runs a list of task plans on one adapter into one run folder.
+
+    ``donors`` are other run folders (the model's siblings under the output root) whose
+    finished items may be copied instead of generated again (:mod:`tvbench.runs.reuse`).
+    """
 
     def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
                  progress: Progress | None = None, scorers: Scorers | None = None,
-                 shard: Shard | None = None) -> None:
+                 shard: Shard | None = None, donors: Sequence[RunFolder] = ()) -> None:
         self.adapter = adapter
         self.folder = folder
         self.settings = settings
         self.progress = progress or SilentProgress()
         self.scorers: Scorers = scorers or NoScorers()
         self.shard = shard or Shard()
+        self.donors: list[RunFolder] = list(donors)
 
     # ------------------------------------------------------------------ entry
     def run(self, plans: Sequence[TaskPlan]) -> dict[str, Any]:
         check_capabilities(self.adapter.capabilities, [p.task for p in plans],
                            self.adapter.spec.name)
         results = self._open_results() if self.shard.main else {"tasks": {}}
+        self.donors = donors_for(self.donors, self._model_block())
         barrier(self.shard)
         for plan in plans:
             block = self.run_task(plan)
@@ -125,18 +121,22 @@ class Runner:
                 self.folder.write_results(results)
         return results
 
+    def _model_block(self) -> dict[str, Any]:
+        spec = self.adapter.spec
+        return {"name": spec.name, "family": spec.family, "source": spec.source,
+                "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
+                "adapter_version": spec.adapter_version,
+                "seen_languages": (list(spec.seen_languages)
+                                   if spec.seen_languages is not None else None),
+                "settings": spec.settings}
+
     def _open_results(self) -> dict[str, Any]:
         spec = self.adapter.spec
-        model = {"name": spec.name, "family": spec.family, "source": spec.source,
-                 "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
-                 "adapter_version": spec.adapter_version,
-                 "seen_languages": (list(spec.seen_languages)
-                                    if spec.seen_languages is not None else None),
-                 "settings": spec.settings}
+        model = self._model_block()
         old = self.folder.read_results()
         if old is not None:
             before = old.get("model", {})
-            if _output_identity(before) != _output_identity(model):
+            if output_identity(before) != output_identity(model):
                 raise RunFolderError(
                     f"{self.folder.root} holds a run of {before.get('source')}@"
                     f"{before.get('revision')} ({before.get('dtype')}, "
@@ -146,25 +146,38 @@ class Runner:
         results = {"schema_version": SCHEMA_VERSION, **environment(), "model": model,
                    "run": {"batch_size": self.settings.batch_size,
                            "limit": self.settings.limit,
-                           "max_new_tokens": self.settings.max_new_tokens},
+                           "max_new_tokens": self.settings.max_new_tokens,
+                           **self._subset_setting()},
                    "tasks": tasks}
         self.folder.write_results(results)
         return results
+
+    def _subset_setting(self) -> dict[str, Any]:
+        subset = self.settings.subset
+        return {} if subset is None else {"subset": subset.per_language, "seed": subset.seed}
 
     # ------------------------------------------------------------------ task
     def run_task(self, plan: TaskPlan) -> dict[str, Any]:
         """One task, from dataset items to its results.json block."""
         task = plan.task
         items = task.load(plan.source, self.settings.languages, self.settings.limit)
+        available = len(items)
+        subset = self.settings.subset
+        if subset is not None:
+            items = subset.select(task.name, items)
         if not items:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
         generation = task.settings().capped(self.settings.max_new_tokens)
         prepared = [prepare(task, it, generation.describe()) for it in items]
         done = self._reusable(task, prepared)
+        borrowed = self._borrowed(task, prepared, done)
+        done.update({k: r for k, (_, r) in borrowed.items()})
         # Shard over the full item list (not over what is left), and let every rank read the
         # folder before any rank writes, so all ranks agree on who does what.
         barrier(self.shard)
+        if borrowed and self.shard.main:
+            self._keep_borrowed(task, borrowed)
         todo = [p for p in self.shard.mine(prepared) if p.item.id not in done]
         self.progress.task_started(task.name, len(prepared), len(prepared) - len(todo))
         thumbs = self._thumbnail_quota(prepared, done)
@@ -184,7 +197,10 @@ class Runner:
         self.progress.phase("scoring")  # COMET or a judge can take a while
         rescored = task.rescore(items, records, self.scorers)
         block = summarize_task(task, items, rescored, model=self.adapter.spec,
-                               data_desc=plan.source.describe(), generation=generation)
+                               data_desc=plan.source.describe(), generation=generation,
+                               subset=subset)
+        if subset is not None:
+            block["subset"] = subset.describe(items, available)
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
         self.folder.write_records(task.name, rescored.records)
@@ -205,6 +221,22 @@ class Runner:
         if self.settings.retry_errors:
             done = {k: v for k, v in done.items() if not v.error}
         return done
+
+    def _borrowed(self, task: Task, prepared: list[Prepared], done: dict[str, ItemRecord]
+                  ) -> dict[str, tuple[RunFolder, ItemRecord]]:
+        """Finished records of items still to do, from the model's other run folders."""
+        wanted = {p.item.id: p.input_hash for p in prepared
+                  if p.item.id not in done and not p.error}
+        return borrow(self.donors, task.name, wanted) if wanted and self.donors else {}
+
+    def _keep_borrowed(self, task: Task, borrowed: dict[str, tuple[RunFolder, ItemRecord]]
+                       ) -> None:
+        """Copy borrowed records (and thumbnails) into this folder before anything else runs."""
+        records = [replace(record, thumb=copy_thumbnail(donor, self.folder, record.thumb))
+                   for donor, record in borrowed.values()]
+        self.folder.append_records(task.name, records)
+        self.progress.note(f"{task.name}: {len(records)} finished items taken from "
+                           f"{', '.join(sorted({d.root.name for d, _ in borrowed.values()}))}")
 
     def _thumbnail_quota(self, prepared: list[Prepared], done: dict[str, ItemRecord]
                          ) -> set[str]:
