@@ -9,7 +9,7 @@ Settings are resolved here once, per model (a model entry's ``max_new_tokens`` a
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,30 @@ def check_task_tables(config: Config) -> None:
                 raise config.error(["tasks", name, key], str(exc)) from exc
 
 
+@dataclass(frozen=True)
+class DataChoice:
+    """Where tasks read from: ``--data`` over ``[tasks.NAME] data`` over ``[run] data``."""
+
+    default_mode: str  # "bundled" | "hub"
+    overrides: Mapping[str, str]  # task name → local path
+
+    def source(self, config: Config, task: Task) -> DataSource:
+        path = self.overrides.get(task.name) or config.tasks.get(task.name, {}).get("data")
+        return _source(task, path, self.default_mode)
+
+
+def data_choice(config: Config, data: Sequence[str]) -> DataChoice:
+    """Read ``--data`` values (``bundled``, ``hub``, ``samples`` or ``TASK=PATH``)."""
+    default_mode = DATA_MODES[config.run.data]
+    overrides: dict[str, str] = {}
+    for item in data:
+        if item in DATA_MODES:
+            default_mode = DATA_MODES[item]
+        else:
+            overrides.update(parse_assignments([item], "--data"))
+    return DataChoice(default_mode, overrides)
+
+
 def build_plan(config: Config, *, models: Sequence[str] | None = None,
                tasks: Sequence[str] | None = None, data: Sequence[str] = (),
                task_options: Sequence[str] = (), languages: Sequence[str] | None = None,
@@ -120,14 +144,8 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     entries = [parse_model_arg(m, config.models) for m in model_names]
     classes = resolve_tasks(config, task_names)
 
-    default_mode = DATA_MODES[run.data]
-    overrides: dict[str, str] = {}
-    for item in data:
-        if item in DATA_MODES:
-            default_mode = DATA_MODES[item]
-        else:
-            overrides.update(parse_assignments([item], "--data"))
-    for name in overrides:
+    choice = data_choice(config, data)
+    for name in choice.overrides:
         if name not in task_names:
             raise PlanError(f"--data {name}=...: task {name!r} is not in this run "
                             f"({', '.join(task_names)})")
@@ -143,8 +161,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                                 if k != "data"}
         opts.update(cli_opts.get(cls.name, {}))
         task = cls(**opts)
-        source = _source(task, overrides.get(cls.name) or config.tasks.get(cls.name, {}).get(
-            "data"), default_mode)
+        source = choice.source(config, task)
         modes.add("bundled" if source == task.bundled_source() else
                   "hub" if not isinstance(source, LocalDataset) else "local")
         plans.append(TaskPlan(task, source))
