@@ -24,6 +24,10 @@ def test_subset_runs_have_their_own_folder_and_reuse_the_full_run(cli) -> None:
     # the full run's folder still describes the full run
     results = json.loads(Path("o/tiny-gemma3/results.json").read_text())
     assert results["tasks"]["textvqa"]["n"] == 12 and "subset" not in results["run"]
+    code, out = cli(*base, "--subset", "4", "--seed", "1", "--overwrite")
+    assert code == 0 and "taken from" not in out  # --overwrite generates everything afresh
+    again = _records(Path("o/tiny-gemma3.subset4-seed1/records/textvqa.jsonl"))
+    assert {k: r["output"] for k, r in again.items()} == {k: r["output"] for k, r in sub.items()}
     code, out = cli("run", "--model", "gemma3", "--tasks", "textvqa", "--subset", "2",
                     "--limit", "3", "--no-report")
     assert code == 2 and "cannot be combined" in out

@@ -55,7 +55,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--retry-errors", action="store_true",
                    help="when resuming, run again the items that ended in an error")
     p.add_argument("--overwrite", action="store_true",
-                   help="delete existing run folders of these models instead of resuming")
+                   help="delete existing run folders of these models instead of resuming "
+                   "(and take no finished items from their other run folders)")
     p.add_argument("--no-report", action="store_true",
                    help="do not refresh the leaderboards in the output folder")
     p.set_defaults(func=cmd_run)
@@ -99,8 +100,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             adapter = load_adapter(entry, device=device, dtype=plan.dtype)
         try:
             with RunProgress(console, quiet, entry.name) as progress:
+                donors = [] if args.overwrite else sibling_folders(plan.output, folder.root)
                 results = Runner(adapter, folder, model.settings, progress, scorers, shard,
-                                 donors=sibling_folders(plan.output, folder.root)).run(plan.tasks)
+                                 donors=donors).run(plan.tasks)
         finally:
             adapter.close()
         finished.append((entry.name, results))

@@ -141,6 +141,11 @@ def export_run(run_dir: Path, output: Path, *, config: Config, data: Sequence[st
         if not targets:
             skipped.append(f"{task_name}: lmms-eval 0.7 has no such task (or track); skipped")
             continue
+        left = sorted({str(it.fields.get("track")) for it in items if task_name == "cc_ocr"}
+                      - set(OCR_TRACKS))
+        if left:
+            skipped.append(f"cc_ocr: track(s) {', '.join(left)} not exported (only the OCR "
+                           "tracks' lmms-eval payloads are covered)")
         for target_spec, belongs in targets:
             pairs = [(it, r) for it, r in zip(items, records, strict=True) if belongs(it)]
             ok = [(it, r) for it, r in pairs if not r.error and r.text is not None]
