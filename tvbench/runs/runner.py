@@ -24,7 +24,7 @@ from tvbench.models.base import Adapter, Capability, CapabilityError
 from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.items import Prepared, prepare, record_of, scored
-from tvbench.runs.results import summarize_task
+from tvbench.runs.results import summarize_task, with_item_stats
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
 from tvbench.tasks.base import Task
 from tvbench.tasks.scoring import NoScorers, Scorers
@@ -187,7 +187,7 @@ class Runner:
                                data_desc=plan.source.describe(), generation=generation)
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
-        self.folder.write_records(task.name, rescored.records)
+        self.folder.write_records(task.name, with_item_stats(task, items, rescored))
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
