@@ -337,3 +337,14 @@ def test_corpus_statistics_need_no_dataset(tmp_path: Path) -> None:
             assert len(rows) == lb["n_scored"] > 0
             assert round(score(agg, rows), 4) == lb["score"]
     assert all("xcomet" not in r.stats for r in records)  # not scored: no statistics
+
+
+def test_too_few_resamples_for_the_correction_are_flagged(tmp_path: Path) -> None:
+    """With 8+ corrected checks at alpha 0.05, 100 resamples (smallest p = 1/101) can never
+    show a single-language drop; the gate says so instead of passing silently."""
+    rng = np.random.default_rng(13)
+    write_run(tmp_path, "run", {"mvqa": accuracies(rng, LANGS, 20, 0.5)})
+    coarse = gate(tmp_path, "run", "run", resamples=100)
+    assert any("raise resamples above" in n for n in coarse.notes["mvqa"])
+    fine = gate(tmp_path, "run", "run", resamples=1000)
+    assert not any("raise resamples" in n for n in fine.notes["mvqa"])
