@@ -12,6 +12,7 @@
 #   TVBENCH_DATA       --data value(s), space-separated (default: the [run] data of tvbench.toml)
 #   TVBENCH_OUT        output folder (default tvbench-gate)
 #   TVBENCH_RUN_ARGS   extra `tvbench run` flags, e.g. "--batch-size 16 --max-new-tokens 64"
+#   TVBENCH_GATE_ARGS  extra `tvbench gate` flags, e.g. "--max-drop 2 --min-items 20"
 #
 # Writes TVBENCH_OUT/runs/<model>.subsetN-seedS/ (the candidate run folder, the next baseline
 # when uploaded), gate.md (also appended to $GITHUB_STEP_SUMMARY), junit.xml and
@@ -37,6 +38,8 @@ data_args=()
 for d in ${TVBENCH_DATA:-}; do data_args+=(--data "$d"); done
 # shellcheck disable=SC2206  # word splitting of the extra flags is intended
 extra=(${TVBENCH_RUN_ARGS:-})
+# shellcheck disable=SC2206
+gate_extra=(${TVBENCH_GATE_ARGS:-})
 
 mkdir -p "$out"
 $tvbench --quiet run --model "$TVBENCH_MODEL" --tasks "$tasks" --subset "$subset" \
@@ -59,7 +62,8 @@ fi
 
 status=0
 $tvbench --quiet gate "$candidate" --baseline "$TVBENCH_BASELINE" \
-    --markdown "$out/gate.md" --junit "$out/junit.xml" || status=$?
+    --markdown "$out/gate.md" --junit "$out/junit.xml" --report "$out/compare" \
+    "${gate_extra[@]}" || status=$?
 
 $tvbench --quiet report "$candidate" "$TVBENCH_BASELINE" --out "$out/report" --format md,html
 

@@ -39,7 +39,8 @@ def test_gate_refuses_to_compare_different_subsets(cli) -> None:
     assert cli(*base, "--seed", "0", "--output", "a")[0] == 0
     assert cli(*base, "--seed", "1", "--output", "b")[0] == 0
     assert cli(*base, "--seed", "0", "--output", "c")[0] == 0
-    same = cli("gate", "c/tiny-gemma3.subset4-seed0", "--baseline", "a/tiny-gemma3.subset4-seed0")
+    same = cli("gate", "c/tiny-gemma3.subset4-seed0", "--baseline", "a/tiny-gemma3.subset4-seed0",
+               "--min-items", "4")
     assert same[0] == 0, same[1]
     code, out = cli("gate", "b/tiny-gemma3.subset4-seed1", "--baseline",
                     "a/tiny-gemma3.subset4-seed0")

@@ -114,8 +114,11 @@ def test_imported_runs_are_gate_baselines_and_refuse_tvbench_runs(cli, tmp_path:
     tiny1 = "i/tiny_qwen_bs1/tiny-qwen.lmms-eval"
     tiny2 = "i/tiny_qwen_bs2/tiny-qwen.lmms-eval"
     assert cli("gate", good, "--baseline", good)[0] == 0
-    code, out = cli("gate", tiny1, "--baseline", good)
+    code, out = cli("gate", tiny1, "--baseline", good, "--json", "gate.json")
     assert code == 1 and "regression" in out
+    # imported records carry per-item statistics, so the gate's test is the paired one
+    checks = json.loads(Path("gate.json").read_text())["checks"]
+    assert {c["test"] for c in checks if c["scope"] == "task"} == {"paired bootstrap"}
     # batch size 2 and batch size 1: the same setup, so comparable (and equal)
     assert cli("gate", tiny2, "--baseline", tiny1, "--tasks", "textvqa")[0] == 0
     # a run tvbench made itself has another prompt and no lmms-eval source: not comparable

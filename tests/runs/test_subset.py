@@ -11,7 +11,9 @@ import pytest
 
 from tvbench import config as configuration
 from tvbench.data.item import Item
-from tvbench.runs.gate import GateRule, compare
+from tvbench.runs.gate import compare
+from tvbench.runs.gate_pairs import load_side
+from tvbench.runs.gate_rules import GateSettings
 from tvbench.runs.plan import PlanError, build_plan
 from tvbench.runs.reuse import sibling_folders
 from tvbench.runs.runner import Runner, RunSettings, TaskPlan
@@ -96,13 +98,14 @@ def test_a_subset_run_is_the_same_at_any_batch_size_and_signs_its_ids(tmp_path: 
 
 
 def test_runs_on_different_subsets_are_not_comparable(tmp_path: Path) -> None:
-    a, _ = _run(tmp_path / "a" / "fake", Subset(5, 0))
-    b, _ = _run(tmp_path / "b" / "fake", Subset(5, 1))
-    full, _ = _run(tmp_path / "c" / "fake", None)
-    same = compare(a, a, default=GateRule())
+    for name, subset in (("a", Subset(5, 0)), ("b", Subset(5, 1)), ("c", None)):
+        _run(tmp_path / name / "fake", subset)
+    a, b, full = (load_side(tmp_path / name / "fake") for name in "abc")
+    settings = GateSettings(resamples=200, min_items=1)
+    same = compare(a, a, settings)
     assert same.exit_code == 0
     for other in (b, full):
-        report = compare(a, other, default=GateRule())
+        report = compare(a, other, settings)
         assert report.exit_code == 2 and "subset" in report.checks[0].reason
 
 

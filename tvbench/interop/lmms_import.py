@@ -46,7 +46,7 @@ from tvbench.models.base import ModelSpec
 from tvbench.runs.environment import git_commit
 from tvbench.runs.items import scored
 from tvbench.runs.plan import data_choice
-from tvbench.runs.results import Provenance, summarize_task
+from tvbench.runs.results import Provenance, summarize_task, with_item_stats
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, slug
 from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
@@ -180,7 +180,8 @@ def _import_task(task: Task, parts: list[_Part], source: Any, version: str | Non
     block = summarize_task(task, items, rescored, model=spec, data_desc=source.describe(),
                            provenance=Provenance(fields=_provenance(parts, version)))
     block["lmms_eval"] = _comparison(parts, items, rescored.records)
-    return block, (items, list(rescored.records))
+    # per-item statistics, so an imported run is a paired-test baseline for `tvbench gate`
+    return block, (items, list(with_item_stats(task, items, rescored)))
 
 
 def _record(task: Task, item: Item, draft: Draft, part: _Part) -> ItemRecord:

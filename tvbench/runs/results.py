@@ -85,6 +85,37 @@ def _fields(task: Task, model: ModelSpec, data_desc: str, metric: MetricSpec,
     return out
 
 
+def item_statistics(metric: MetricSpec, item: Item, record: ItemRecord,
+                    withheld: bool = False) -> Sequence[float] | None:
+    """One item's statistics for ``metric``, or None when it is left out of the score.
+
+    The one place this is decided: the aggregate in results.json and the statistics stored in
+    each record (which the regression gate resamples) both come from here, so they agree.
+    """
+    if record.error or withheld:
+        return None
+    return metric.stats(item, record)
+
+
+def with_item_stats(task: Task, items: Sequence[Item], rescored: Rescored
+                    ) -> tuple[ItemRecord, ...]:
+    """The rescored records, each carrying its statistics for every metric that scores it.
+
+    Stored in ``records/<task>.jsonl``, they let a run folder alone support paired
+    comparisons with another run (:mod:`tvbench.runs.gate`), without the dataset.
+    """
+    metrics = task.metrics(rescored.scored_by)
+    out = []
+    for it, r in zip(items, rescored.records, strict=True):
+        stats = {}
+        for m in metrics:
+            st = item_statistics(m, it, r, m.name in rescored.withheld)
+            if st is not None:
+                stats[m.name] = [float(x) for x in st]
+        out.append(dataclasses.replace(r, stats=stats))
+    return tuple(out)
+
+
 def _metric_block(task: Task, metric: MetricSpec, items: Sequence[Item],
                   records: Sequence[ItemRecord], model: ModelSpec, data_desc: str, data_fp: str,
                   gen: GenerationSettings, withheld: bool, provenance: Provenance
@@ -99,8 +130,7 @@ def _metric_block(task: Task, metric: MetricSpec, items: Sequence[Item],
         lang_items[it.lang].append(it)
         if r.error:
             counts[it.lang]["n_errors"] += 1
-            continue
-        st = None if withheld else metric.stats(it, r)
+        st = item_statistics(metric, it, r, withheld)
         if st is not None:
             by_lang[it.lang].append(st)
     agg = metric.aggregation
@@ -128,7 +158,8 @@ def _metric_block(task: Task, metric: MetricSpec, items: Sequence[Item],
           else bootstrap.macro_ci95(agg, {k: by_lang[k] for k in scored_langs}))
     n_total = len(items)
     return {
-        "metric": metric.name, "score": _round(overall), "n": n_total,
+        "metric": metric.name, "aggregation": agg.name,
+        "higher_is_better": metric.higher_is_better, "score": _round(overall), "n": n_total,
         "n_scored": sum(len(v) for v in by_lang.values()),
         "n_errors": sum(c["n_errors"] for c in counts.values()),
         "ci95": _ci(ci) if overall is not None else None,
@@ -171,6 +202,8 @@ def summarize_task(task: Task, items: Sequence[Item], rescored: Rescored, *,
                            "data": {"source": data_desc, "fingerprint": data_fp}}
     if len(blocks) > 1:
         out["metrics"] = {b["metric"]: b for b in blocks[1:]}
+    if task.language_groups:
+        out["language_groups"] = list(task.language_groups)
     extra = task.breakdown(items, records)
     if extra:
         out["breakdown"] = extra

@@ -23,7 +23,7 @@ from tvbench.models.base import Adapter, Capability, CapabilityError
 from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.items import Prepared, prepare, record_of, scored
-from tvbench.runs.results import summarize_task
+from tvbench.runs.results import summarize_task, with_item_stats
 from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
 from tvbench.runs.subset import Subset
@@ -203,7 +203,7 @@ class Runner:
             block["subset"] = subset.describe(items, available)
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
-        self.folder.write_records(task.name, rescored.records)
+        self.folder.write_records(task.name, with_item_stats(task, items, rescored))
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
