@@ -77,6 +77,8 @@ class ALMBench(Task):
                      split="test")
     languages = ALM_LANGUAGES
     bundled_dir = "bundled/alm_bench"
+    #: The paper breaks ALM-Bench down by these (figures on resource level, script, family).
+    language_groups = ("resource", "script", "family")
     options = {
         "protocol": Option("paper", ("paper", "official"),
                            "paper = TowerVision's MCQ exact match; official = ALM-Bench's "

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tvbench.data.languages import GROUP_ATTRIBUTES, group_values
 from tvbench.models.registry import BACKENDS, ModelEntry
 from tvbench.registry import unknown_name_error
 
@@ -43,6 +44,8 @@ class RunDefaults:
     limit: int | None = None
     languages: tuple[str, ...] | None = None
     check_parity: int = 0
+    subset: int | None = None  # items per language of a fixed, seeded sample (CI budgets)
+    seed: int = 0  # which sample ``subset`` takes
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ _RUN = {
     "limit": Key(int, rule=_at_least(1)),
     "languages": _STRINGS,
     "check_parity": Key(int, rule=_at_least(0)),
+    "subset": Key(int, rule=_at_least(1)),
+    "seed": Key(int, rule=_at_least(0)),
 }
 #: Every key a ``[models.NAME]`` entry may set: each ModelEntry field but ``name``.
 MODEL_KEYS: dict[str, Key] = {
@@ -168,9 +173,37 @@ _TASK_DATA = _STR
 _COMET = {"python": _STR, "model": _STR, "batch_size": Key(int), "gpus": Key(int),
           "timeout": _NUMBER}
 _JUDGE = {"model": _STR, "max_retries": Key(int), "cache": _STR}
-_GATE = {"max_drop": _NUMBER, "min_score": _NUMBER, "per_language": _BOOL,
-         "allow_errors": _BOOL, "tasks": _TABLE}
-_GATE_TASK = {"max_drop": _NUMBER, "min_score": _NUMBER}
+def _not_negative(v: float) -> str | None:
+    return None if v >= 0 else f"must not be negative, got {v!r}"
+
+
+def _open_fraction(v: float) -> str | None:
+    return None if 0 < v < 1 else f"must lie between 0 and 1, got {v!r}"
+
+
+def group_problem(name: str) -> str | None:
+    """What is wrong with a ``[gate.groups.NAME]`` name: ``seen``, ``unseen``, or
+    ``ATTRIBUTE:VALUE`` with a value some language in ``languages.json`` has."""
+    if name in ("seen", "unseen"):
+        return None
+    attr, sep, value = name.partition(":")
+    if not sep or attr not in GROUP_ATTRIBUTES:
+        return (f"{unknown_name_error('language group', name, ('seen', 'unseen'))} Groups of "
+                f"languages.json are written ATTRIBUTE:VALUE with ATTRIBUTE one of "
+                f"{', '.join(GROUP_ATTRIBUTES)} (e.g. 'resource:low').")
+    if value not in group_values()[attr]:
+        return str(unknown_name_error(f"{attr} value", value, group_values()[attr]))
+    return None
+
+
+_DROP = Key((int, float), rule=_not_negative)
+_GATE = {"max_drop": _DROP, "min_score": _NUMBER, "per_language": _BOOL,
+         "allow_errors": _BOOL, "alpha": Key((int, float), rule=_open_fraction),
+         "resamples": Key(int, rule=_at_least(100)), "seed": Key(int, rule=_at_least(0)),
+         "correction": Key(str, rule=_one_of("correction", ("bh", "holm", "none"))),
+         "min_items": Key(int, rule=_at_least(2)), "tasks": _TABLE, "groups": _TABLE}
+_GATE_TASK = {"max_drop": _DROP, "min_score": _NUMBER}
+_GATE_GROUP = {"max_drop": _DROP}
 
 
 def _line_of(text: str, keys: Sequence[str]) -> int | None:
@@ -254,6 +287,11 @@ def parse(text: str, path: str = "tvbench.toml") -> Config:
     gate = c.table(raw.get("gate", {}), ["gate"], _GATE)
     for tname, body in c.named_tables(gate.get("tasks", {}), ["gate", "tasks"], "task").items():
         c.table(body, ["gate", "tasks", tname], _GATE_TASK)
+    groups = c.named_tables(gate.get("groups", {}), ["gate", "groups"], "group")
+    for gname, body in groups.items():
+        if (problem := group_problem(gname)) is not None:
+            raise c.error(["gate", "groups", gname], problem)
+        c.table(body, ["gate", "groups", gname], _GATE_GROUP)
     return Config(path=path, run=defaults, models=models, tasks=tasks,
                   task_paths=tuple(base / p for p in raw.get("task_paths", [])),
                   comet=c.table(raw.get("comet", {}), ["comet"], _COMET),

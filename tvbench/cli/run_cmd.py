@@ -43,6 +43,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--tasks", metavar="T1,T2", help="comma-separated task names")
     p.add_argument("--languages", metavar="de,fr", help="only these languages (BCP-47)")
     p.add_argument("--limit", type=int, metavar="N", help="at most N items per language")
+    p.add_argument("--subset", type=int, metavar="N",
+                   help="a fixed sample of N items per language of every task, chosen by a "
+                   "seeded hash of the item ids (same ids on every machine); written to "
+                   "MODEL.subsetN-seedS/")
+    p.add_argument("--seed", type=int, metavar="S", help="which --subset sample (default 0)")
     p.add_argument("--batch-size", type=int, metavar="N")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default=None)
@@ -68,7 +73,8 @@ def add_parser(sub: Any) -> None:
                    help="torch intra-op threads (default: the CPUs this process may use, "
                    "shared among data-parallel ranks)")
     p.add_argument("--overwrite", action="store_true",
-                   help="delete existing run folders of these models instead of resuming")
+                   help="delete existing run folders of these models instead of resuming "
+                   "(and take no finished items from their other run folders)")
     p.add_argument("--no-report", action="store_true",
                    help="do not refresh the leaderboards in the output folder")
     p.set_defaults(func=cmd_run)
@@ -82,14 +88,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         languages=args.languages.split(",") if args.languages else None, limit=args.limit,
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
-        retry_errors=args.retry_errors, threads=args.threads,
-        max_consecutive_errors=args.max_consecutive_errors)
+        retry_errors=args.retry_errors, subset=args.subset, seed=args.seed,
+        threads=args.threads, max_consecutive_errors=args.max_consecutive_errors)
     from tvbench.runs.preflight import check_hub, preload_bundled
+    from tvbench.runs.subset import folder_name
 
     offline = check_hub([m.entry for m in plan.models], plan.tasks)
     common = plan.models[0].settings
     tasks = preload_bundled(plan.tasks, common.languages, common.limit)
-    folders = [RunFolder(plan.output / slug(m.entry.name)) for m in plan.models]
+    folders = [RunFolder(plan.output / folder_name(slug(m.entry.name), m.settings.subset))
+               for m in plan.models]
     _check_distinct(plan, folders)
     console = make_console(args.quiet)
     shard = distributed.from_env()
@@ -142,6 +150,7 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
                 console: Any) -> int:
     from tvbench.models.registry import materialize
     from tvbench.runs.lock import command_line
+    from tvbench.runs.reuse import sibling_folders
     from tvbench.runs.runner import Runner
     from tvbench.runs.threads import plan_threads
     from tvbench.scorers import build_scorers
@@ -162,8 +171,10 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
             adapter = _adapter(model.entry, folder, plan, device, threads, console, quiet)
             try:
                 with RunProgress(console, quiet, model.entry.name) as progress:
+                    donors = [] if args.overwrite else sibling_folders(plan.output,
+                                                                       folder.root)
                     results = Runner(adapter, folder, model.settings, progress, scorers,
-                                     shard, log).run(tasks)
+                                     shard, donors=donors, log=log).run(tasks)
             except TooManyErrors as exc:
                 stopped = (f"{model.entry.name}: {exc}. Fix the cause, then resume with: "
                            f"{_retry_command(command_line())}")

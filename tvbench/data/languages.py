@@ -113,3 +113,20 @@ def is_unseen(lang: str, seen: Iterable[str] | None) -> bool | None:
     if seen is None:
         return None
     return not any(_covers(canonical(s), canonical(lang)) for s in seen)
+
+
+#: Language attributes that define groups (resource level, script, family) for breakdowns.
+GROUP_ATTRIBUTES = ("resource", "script", "family")
+
+
+@cache
+def group_values() -> dict[str, frozenset[str]]:
+    """Every value each of :data:`GROUP_ATTRIBUTES` takes in the table ('unknown' aside)."""
+    out: dict[str, set[str]] = {attr: set() for attr in GROUP_ATTRIBUTES}
+    for code in _table():
+        lang = info(code)
+        for attr in GROUP_ATTRIBUTES:
+            value = getattr(lang, attr)
+            if value and value != "unknown":
+                out[attr].add(value)
+    return {attr: frozenset(values) for attr, values in out.items()}

@@ -21,6 +21,7 @@ from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
 from tvbench.models.base import Adapter, ModelSpec, OnBatch
 from tvbench.models.registry import ModelEntry
+from tvbench.runs.reuse import output_identity
 from tvbench.runs.store import RunFolder, RunFolderError
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -28,18 +29,6 @@ _DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf1
            "float16": "float16", "fp16": "float16"}
 #: HF adapter settings that are not processor options (see HFAdapter.settings).
 _HF_OWN_SETTINGS = frozenset({"video_mode", "max_frames", "attn"})
-#: Adapter settings that change how requests travel, never what a model answers.
-TRANSPORT_SETTINGS = frozenset({"concurrency", "timeout", "max_retries"})
-
-
-def output_identity(model: Mapping[str, Any]) -> tuple[Any, ...]:
-    """What must match for stored outputs to be reused: checkpoint, dtype, output settings."""
-    settings = {k: v for k, v in (model.get("settings") or {}).items()
-                if k not in TRANSPORT_SETTINGS}
-    return (model.get("source"), model.get("revision"), model.get("dtype"),
-            json.dumps(settings, sort_keys=True, default=str))
-
-
 def spec_block(spec: ModelSpec) -> dict[str, Any]:
     """The ``model`` block of results.json for ``spec``."""
     return {"name": spec.name, "family": spec.family, "source": spec.source,

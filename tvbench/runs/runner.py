@@ -10,7 +10,7 @@ new records (:meth:`Task.rescore`), aggregate, and rewrite the records and resul
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
@@ -24,10 +24,12 @@ from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
-from tvbench.runs.lazy import output_identity, spec_block
-from tvbench.runs.results import summarize_task
+from tvbench.runs.lazy import spec_block
+from tvbench.runs.results import summarize_task, with_item_stats
+from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
 from tvbench.runs.runlog import NoLog, RunLog
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
+from tvbench.runs.subset import Subset
 from tvbench.runs.threads import plan_threads
 from tvbench.tasks.base import Task
 from tvbench.tasks.scoring import NoScorers, Scorers
@@ -44,6 +46,7 @@ class RunSettings:
     check_parity: int = 0  # re-run this many items at batch size 1 and compare
     retry_errors: bool = False
     thumbnails_per_language: int = 4
+    subset: Subset | None = None  # a fixed per-language sample of every task (CI budgets)
     #: Stop when the model fails on this many items in a row (0: never); see FailureWatch.
     max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS
     threads: int | None = None  # torch intra-op threads (``--threads``); None: from the CPUs
@@ -98,17 +101,23 @@ def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task
 
 
 class Runner:
-    """Runs a list of task plans on one adapter into one run folder."""
+    """Runs a list of task plans on one adapter into one run folder.
+
+    ``donors`` are other run folders (the model's siblings under the output root) whose
+    finished items may be copied instead of generated again (:mod:`tvbench.runs.reuse`).
+    """
 
     def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
                  progress: Progress | None = None, scorers: Scorers | None = None,
-                 shard: Shard | None = None, log: RunLog | NoLog | None = None) -> None:
+                 shard: Shard | None = None, donors: Sequence[RunFolder] = (),
+                 log: RunLog | NoLog | None = None) -> None:
         self.adapter = adapter
         self.folder = folder
         self.settings = settings
         self.progress = progress or SilentProgress()
         self.scorers: Scorers = scorers or NoScorers()
         self.shard = shard or Shard()
+        self.donors: list[RunFolder] = list(donors)
         self.log = log or NoLog()
         self._watch: FailureWatch | None = None
 
@@ -117,6 +126,7 @@ class Runner:
         check_capabilities(self.adapter.capabilities, [p.task for p in plans],
                            self.adapter.spec.name)
         results = self._open_results() if self.shard.main else {"tasks": {}}
+        self.donors = donors_for(self.donors, self._model_block())
         barrier(self.shard)
         for plan in plans:
             block = self.run_task(plan)
@@ -126,9 +136,12 @@ class Runner:
                 self.folder.write_results(results)
         return results
 
+    def _model_block(self) -> dict[str, Any]:
+        return spec_block(self.adapter.spec)
+
     def _open_results(self) -> dict[str, Any]:
         spec = self.adapter.spec
-        model = spec_block(spec)
+        model = self._model_block()
         old = self.folder.read_results()
         if old is not None:
             before = old.get("model", {})
@@ -145,8 +158,13 @@ class Runner:
         return {"schema_version": SCHEMA_VERSION, **environment(threads), "model": model,
                 "run": {"batch_size": self.settings.batch_size,
                         "limit": self.settings.limit,
-                        "max_new_tokens": self.settings.max_new_tokens},
+                        "max_new_tokens": self.settings.max_new_tokens,
+                        **self._subset_setting()},
                 "tasks": tasks}
+
+    def _subset_setting(self) -> dict[str, Any]:
+        subset = self.settings.subset
+        return {} if subset is None else {"subset": subset.per_language, "seed": subset.seed}
 
     # ------------------------------------------------------------------ task
     def run_task(self, plan: TaskPlan) -> dict[str, Any]:
@@ -154,15 +172,23 @@ class Runner:
         task = plan.task
         items = (list(plan.items) if plan.items is not None else
                  task.load(plan.source, self.settings.languages, self.settings.limit))
+        available = len(items)
+        subset = self.settings.subset
+        if subset is not None:
+            items = subset.select(task.name, items)
         if not items:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
         generation = task.settings().capped(self.settings.max_new_tokens)
         prepared = [prepare(task, it, generation.describe()) for it in items]
         done = self._reusable(task, prepared)
+        borrowed = self._borrowed(task, prepared, done)
+        done.update({k: r for k, (_, r) in borrowed.items()})
         # Shard over the full item list (not over what is left), and let every rank read the
         # folder before any rank writes, so all ranks agree on who does what.
         barrier(self.shard)
+        if borrowed and self.shard.main:
+            self._keep_borrowed(task, borrowed)
         todo = [p for p in self.shard.mine(prepared) if p.item.id not in done]
         self.progress.task_started(task.name, len(prepared), len(prepared) - len(todo))
         thumbs = self._thumbnail_quota(prepared, done)
@@ -183,12 +209,15 @@ class Runner:
         self.progress.phase("scoring")  # COMET or a judge can take a while
         rescored = task.rescore(items, records, self.scorers)
         block = summarize_task(task, items, rescored, model=self.adapter.spec,
-                               data_desc=plan.source.describe(), generation=generation)
+                               data_desc=plan.source.describe(), generation=generation,
+                               subset=subset)
+        if subset is not None:
+            block["subset"] = subset.describe(items, available)
         block["errors"] = errors_block(rescored.records)
         self._log_task(task.name, block)
         if self.settings.check_parity and task.kind == "generate":
             block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
-        self.folder.write_records(task.name, rescored.records)
+        self.folder.write_records(task.name, with_item_stats(task, items, rescored))
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
@@ -214,6 +243,22 @@ class Runner:
         if self.settings.retry_errors:
             done = {k: v for k, v in done.items() if not v.error}
         return done
+
+    def _borrowed(self, task: Task, prepared: list[Prepared], done: dict[str, ItemRecord]
+                  ) -> dict[str, tuple[RunFolder, ItemRecord]]:
+        """Finished records of items still to do, from the model's other run folders."""
+        wanted = {p.item.id: p.input_hash for p in prepared
+                  if p.item.id not in done and not p.error}
+        return borrow(self.donors, task.name, wanted) if wanted and self.donors else {}
+
+    def _keep_borrowed(self, task: Task, borrowed: dict[str, tuple[RunFolder, ItemRecord]]
+                       ) -> None:
+        """Copy borrowed records (and thumbnails) into this folder before anything else runs."""
+        records = [replace(record, thumb=copy_thumbnail(donor, self.folder, record.thumb))
+                   for donor, record in borrowed.values()]
+        self.folder.append_records(task.name, records)
+        self.progress.note(f"{task.name}: {len(records)} finished items taken from "
+                           f"{', '.join(sorted({d.root.name for d, _ in borrowed.values()}))}")
 
     def _thumbnail_quota(self, prepared: list[Prepared], done: dict[str, ItemRecord]
                          ) -> set[str]:

@@ -62,12 +62,15 @@ class MetricSpec:
 
     ``stats`` returns None for an item the metric could not score (an error, or a
     model-based metric that was not run); such items are left out and counted.
+    ``higher_is_better`` tells a regression check which way is worse (an error rate or an
+    edit distance would set it False).
     """
 
     name: str
     aggregation: Aggregation
     describe: str
     stats: Callable[[Item, ItemRecord], Sequence[float] | None]
+    higher_is_better: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class Task:
     options: ClassVar[Mapping[str, Option]] = {}
     #: Folder of the bundled data set, relative to the task module's file.
     bundled_dir: ClassVar[str] = ""
+    #: Language attributes (``languages.json``: resource, script, family) whose groups the
+    #: benchmark's paper reports; written to results.json so the gate can check each group.
+    language_groups: ClassVar[tuple[str, ...]] = ()
     #: Jinja2 prompt templates; hashed into the prompt fingerprint.
     templates: ClassVar[Mapping[str, str]] = {}
 
