@@ -69,9 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # As a program (argv None) the handler stays through interpreter shutdown, where a
     # second Ctrl-C used to print a traceback; an in-process caller gets its own back.
-    previous = interrupts.install(
-        lambda: _interrupted(args.command) + " (stopped at once: second Ctrl-C)")
+    previous = None
     try:
+        previous = interrupts.install(
+            lambda: _interrupted(args.command) + " (stopped at once: second Ctrl-C)")
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print(_interrupted(args.command), file=sys.stderr)
