@@ -87,3 +87,17 @@ def test_a_rerun_sweeps_temporary_files_a_killed_run_left(cli) -> None:
     assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
     log = (folder / "run.log").read_text()
     assert all(f"removed a temporary file left by an earlier run: {p}" in log for p in left)
+
+
+def test_a_model_that_fails_to_load_leaves_no_folder_behind_and_logs_why(cli) -> None:
+    Path("ckpt").mkdir()  # a folder, but no checkpoint in it: found only when loading
+    args = ("run", "--model", "gemma3:ckpt", "--tasks", "textvqa", "--output", "o")
+    code, out = cli(*args)
+    assert code == 2, out
+    assert not Path("o/ckpt").exists(), "a run that did nothing leaves nothing"
+    Path("o/ckpt").mkdir(parents=True)  # a folder that was there is kept, with the log
+    code, out = cli(*args)
+    assert code == 2
+    why = out.split("tvbench: error: ")[1].strip()
+    assert "failed: " in Path("o/ckpt/run.log").read_text()
+    assert why[:60] in Path("o/ckpt/run.log").read_text()

@@ -94,6 +94,8 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
      "--languages af: task textvqa has no data in af"),
     (["--languages", "af", "--tasks", "alm_bench"],
      "task 'alm_bench': its bundled data set has no items in af"),
+    (["--model", "gemma3:/no/such/checkpoint"],
+     "model 'checkpoint': checkpoint folder '/no/such/checkpoint' does not exist"),
 ])
 def test_a_bad_request_fails_before_any_model_and_writes_nothing(
         cli, no_model: None, args: list[str], expected: str) -> None:

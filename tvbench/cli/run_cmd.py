@@ -11,6 +11,7 @@ import argparse
 import time
 from contextlib import ExitStack
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
@@ -130,6 +131,8 @@ def _take_folders(stack: ExitStack, folders: list[RunFolder], overwrite: bool,
 
     logs = []
     for folder in folders:
+        if not folder.root.exists():  # runs after the lock is released (LIFO)
+            stack.callback(_remove_if_only_the_log, folder.root)
         lock = stack.enter_context(RunLock(folder.root))
         log = RunLog(folder.root)
         log.write(f"run started: {command_line()}")
@@ -143,6 +146,19 @@ def _take_folders(stack: ExitStack, folders: list[RunFolder], overwrite: bool,
             log.write("--overwrite: cleared the earlier run")
         logs.append(log)
     return logs
+
+
+def _remove_if_only_the_log(root: Path) -> None:
+    """A folder this run created and left holding nothing but its log (it failed before the
+    model's first item) is removed: a run that did nothing leaves nothing behind."""
+    from tvbench.runs.runlog import LOG_NAME
+
+    try:
+        if [p.name for p in root.iterdir()] == [LOG_NAME]:
+            (root / LOG_NAME).unlink()
+            root.rmdir()
+    except OSError:
+        pass
 
 
 def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
@@ -168,13 +184,21 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
     try:
         for k, (model, folder) in enumerate(zip(models, folders, strict=True)):
             log = logs[k] if logs else None
-            adapter = _adapter(model.entry, folder, plan, device, threads, console, quiet)
+
+            def run_one(model: Any = model, folder: RunFolder = folder, log: Any = log
+                        ) -> dict[str, Any]:
+                adapter = _adapter(model.entry, folder, plan, device, threads, console, quiet)
+                try:
+                    with RunProgress(console, quiet, model.entry.name) as progress:
+                        donors = ([] if args.overwrite else
+                                  sibling_folders(plan.output, folder.root))
+                        return Runner(adapter, folder, model.settings, progress, scorers,
+                                      shard, donors=donors, log=log).run(tasks)
+                finally:
+                    adapter.close()
+
             try:
-                with RunProgress(console, quiet, model.entry.name) as progress:
-                    donors = [] if args.overwrite else sibling_folders(plan.output,
-                                                                       folder.root)
-                    results = Runner(adapter, folder, model.settings, progress, scorers,
-                                     shard, donors=donors, log=log).run(tasks)
+                results = run_one()
             except TooManyErrors as exc:
                 stopped = (f"{model.entry.name}: {exc}. Fix the cause, then resume with: "
                            f"{_retry_command(command_line())}")
@@ -188,8 +212,10 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
                 if log is not None:
                     log.write("interrupted (Ctrl-C); finished items are saved")
                 raise
-            finally:
-                adapter.close()
+            except Exception as exc:  # said on the terminal by main(); kept in the log too
+                if log is not None:
+                    log.write(f"failed: {type(exc).__name__}: {exc}")
+                raise
             finished.append((model.entry.name, results))
             if shard.main:
                 console.print(model_table(model.entry.name, results))

@@ -8,7 +8,9 @@ the flag, or the file, key and line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tvbench.config import Config, ConfigError
@@ -69,6 +71,20 @@ def _check_entry(config: Config, name: str, entry: ModelEntry) -> None:
                        "'zh-Hans'") from None
 
 
+def check_model_paths(entries: Iterable[ModelEntry]) -> None:
+    """A local checkpoint folder of this run's models must exist (a hub id is checked by the
+    hub probe, in :mod:`tvbench.runs.preflight`)."""
+    for entry in entries:
+        if entry.backend == "openai" or entry.tiny or not entry.path:
+            continue
+        path = Path(entry.path).expanduser()
+        local = entry.path.startswith((".", "/", "~")) or (
+            os.sep in entry.path and entry.path.count("/") != 1)
+        if local and not path.exists():
+            raise PlanError(f"model {entry.name!r}: checkpoint folder {entry.path!r} does not "
+                            "exist")
+
+
 def resolve_languages(languages: Iterable[str], flag: str = "--languages") -> list[str]:
     """Codes for ``--languages`` values (codes or dataset names); unknown ones are errors."""
     out = []
@@ -80,12 +96,13 @@ def resolve_languages(languages: Iterable[str], flag: str = "--languages") -> li
     return out
 
 
-def check_task_languages(tasks: Sequence[Any], languages: Sequence[str] | None) -> None:
+def check_task_languages(tasks: Sequence[Any], languages: Sequence[str] | None,
+                         flag: str = "--languages") -> None:
     """Each task must cover at least one of ``languages``: a task with none would fail only
     when its turn came, after the tasks before it had run to the end."""
     if not languages:
         return
-    wanted = resolve_languages(languages)
+    wanted = resolve_languages(languages, flag)
     lacking = [t for t in tasks if not set(wanted) & set(t.languages)]
     if not lacking:
         return
@@ -94,7 +111,7 @@ def check_task_languages(tasks: Sequence[Any], languages: Sequence[str] | None) 
     others = [t.name for t in tasks if t not in lacking]
     hint = (f"run the others only (--tasks {','.join(others)})" if others
             else "choose languages these tasks have")
-    raise PlanError(f"--languages {','.join(languages)}: "
+    raise PlanError(f"{flag} {','.join(languages)}: "
                     f"{'task' if len(lacking) == 1 else 'tasks'} "
                     f"{', '.join(t.name for t in lacking)} "
                     f"{'has' if len(lacking) == 1 else 'have'} no data in "

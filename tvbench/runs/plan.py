@@ -24,6 +24,7 @@ from tvbench.runs.checks import (
     PlanError,
     check_counts,
     check_model_entries,
+    check_model_paths,
     check_task_languages,
     resolve_languages,
 )
@@ -156,6 +157,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         raise PlanError("no task: pass --tasks or set [run] tasks in tvbench.toml")
     check_model_entries(config)
     entries = [parse_model_arg(m, config.models) for m in model_names]
+    check_model_paths(entries)
     classes = resolve_tasks(config, task_names)
 
     choice = data_choice(config, data)
@@ -182,13 +184,10 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
 
     for entry in entries:
         check_capabilities(capabilities(entry), [p.task for p in plans], entry.name)
-    if languages:
-        wanted: tuple[str, ...] | None = tuple(resolve_languages(languages))
-    elif run.languages:
-        wanted = tuple(resolve_languages(run.languages, "[run] languages"))
-    else:
-        wanted = None
-    check_task_languages([p.task for p in plans], wanted)
+    flag = "--languages" if languages else "[run] languages"
+    given = languages or run.languages
+    wanted = tuple(resolve_languages(given, flag)) if given else None
+    check_task_languages([p.task for p in plans], wanted, flag)
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
         limit=limit if limit is not None else run.limit,
