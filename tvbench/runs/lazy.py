@@ -29,6 +29,8 @@ _DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf1
            "float16": "float16", "fp16": "float16"}
 #: HF adapter settings that are not processor options (see HFAdapter.settings).
 _HF_OWN_SETTINGS = frozenset({"video_mode", "max_frames", "attn"})
+
+
 def spec_block(spec: ModelSpec) -> dict[str, Any]:
     """The ``model`` block of results.json for ``spec``."""
     return {"name": spec.name, "family": spec.family, "source": spec.source,
