@@ -32,13 +32,15 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     cfg = configuration.load(args.config)
     resolve_tasks(cfg, [])  # import extra task folders so they are listed
     table = Table(title="tasks")
-    for col in ("name", "version", "languages", "metric", "needs", "dataset"):
+    for col in ("name", "version", "languages", "paper set", "metric", "needs", "dataset"):
         table.add_column(col, overflow="fold")
     for name in TASKS.names():
         cls = TASKS.get(name)
         task = cls()
         needs = sorted({c.value for c in task.requires} | {task.kind})
+        paper = cls.paper_languages
         table.add_row(name, str(cls.version), _langs(cls.languages, args.languages),
+                      "all" if paper is None else _langs(paper, args.languages),
                       task.metrics({})[0].name, ",".join(needs),
                       f"{cls.hub.repo}" + (f"/{cls.hub.config}" if cls.hub.config else "")
                       + f":{cls.hub.split}")
