@@ -97,10 +97,10 @@ def test_language_presets_and_the_error_policy() -> None:
     assert build_plan(CFG, models=["gemma3"], tasks=["cc_ocr"], exclude_errors=True
                       ).models[0].settings.exclude_errors
     text = (Path(__file__).resolve().parents[2] / "tvbench.toml").read_text()
-    cfg = config.parse(text.replace('output = "runs"',
-                                    'output = "runs"\nlanguages = "all"\nexclude_errors = true'))
+    cfg = config.parse(text.replace('languages = "paper"', 'languages = "all"').replace(
+        "exclude_errors = false", "exclude_errors = true"))
     plan = build_plan(cfg, models=["gemma3"], tasks=["cc_ocr"])
     assert plan.models[0].settings.languages == "all"
     assert plan.models[0].settings.exclude_errors
     with pytest.raises(config.ConfigError, match="languages"):
-        config.parse(text.replace('output = "runs"', 'output = "runs"\nlanguages = "some"'))
+        config.parse(text.replace('languages = "paper"', 'languages = "some"'))

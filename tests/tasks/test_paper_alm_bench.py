@@ -150,7 +150,8 @@ def test_generation_caps_and_system_prompt(protocol: str) -> None:
 @pytest.mark.parametrize("pair", [
     ("apple pie", "apple pie"), ("", ""), ("", "x"), ("x", ""), ("bigos, żurek", "pierogi"),
     ("sembra seria.", "sembra seria"), ("abcd", "abce"), ("ab", "ba"), ("k28", "k2"),
-    ("台北101", "台北１０１"), ("barcelona", "barcelona, españa")])
+    ("台北101", "台北１０１"), ("barcelona", "barcelona, españa"),
+    ("a", "a" + "b" * 15), ("abc", "abc" + "x" * 10)])  # 12.5 → 12, 37.5 → 38: half to even
 def test_fuzz_ratio_semantics(pair: tuple[str, str]) -> None:
     """fuzzywuzzy 0.18's ratio: 100 for equal strings, 0 when one is empty, else the indel
     similarity ×100 rounded half to even (computed independently here from the LCS)."""
@@ -166,6 +167,8 @@ def test_fuzz_ratio_semantics(pair: tuple[str, str]) -> None:
         for j, y in enumerate(b):
             lcs[i + 1][j + 1] = lcs[i][j] + 1 if x == y else max(lcs[i][j + 1], lcs[i + 1][j])
     assert fuzz_ratio(a, b) == round(200 * lcs[-1][-1] / (len(a) + len(b)))
+    halves = {("a", "a" + "b" * 15): 12, ("abc", "abc" + "x" * 10): 38}
+    assert fuzz_ratio(a, b) == halves.get((a, b), fuzz_ratio(a, b))
 
 
 def test_target_ties_take_the_first_maximum() -> None:
