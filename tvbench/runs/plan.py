@@ -19,7 +19,7 @@ from tvbench.data.languages import canonical
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
 from tvbench.registry import UnknownNameError, import_task_folder
-from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
+from tvbench.runs.runner import LANGUAGE_PRESETS, RunSettings, TaskPlan, check_capabilities
 from tvbench.runs.subset import Subset
 from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
@@ -133,7 +133,8 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                device: str | None = None, dtype: str | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
                check_parity: int | None = None, retry_errors: bool = False,
-               subset: int | None = None, seed: int | None = None) -> Plan:
+               subset: int | None = None, seed: int | None = None,
+               exclude_errors: bool | None = None) -> Plan:
     run = config.run
     model_names = list(models) if models else list(run.models)
     task_names = list(tasks) if tasks else list(run.tasks)
@@ -171,9 +172,10 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
         limit=limit if limit is not None else run.limit,
-        languages=tuple(canonical(x) for x in languages) if languages else run.languages,
+        languages=_languages(languages) if languages else _languages(run.languages),
         check_parity=check_parity if check_parity is not None else run.check_parity,
-        retry_errors=retry_errors, subset=_subset(run, subset, seed, limit))
+        retry_errors=retry_errors, subset=_subset(run, subset, seed, limit),
+        exclude_errors=exclude_errors if exclude_errors is not None else run.exclude_errors)
     if settings.batch_size < 1:
         raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
     per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
@@ -201,6 +203,18 @@ def _subset(run: RunDefaults, size: int | None, seed: int | None, limit: int | N
         return Subset(size, seed if seed is not None else run.seed)
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
+
+
+def _languages(value: str | Sequence[str]) -> str | tuple[str, ...]:
+    """A preset name ("paper", "all") as it is, or language codes in canonical form."""
+    names = [value] if isinstance(value, str) else list(value)
+    if len(names) == 1 and names[0] in LANGUAGE_PRESETS:
+        return names[0]
+    presets = [n for n in names if n in LANGUAGE_PRESETS]
+    if presets:
+        raise PlanError(f"--languages {','.join(names)}: {presets[0]!r} is a preset and "
+                        "cannot be combined with language codes")
+    return tuple(canonical(x) for x in names)
 
 
 def _source(task: Task, path: str | None, mode: str) -> DataSource:
