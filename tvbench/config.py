@@ -42,10 +42,12 @@ class RunDefaults:
     device: str = "auto"
     dtype: str = "auto"
     limit: int | None = None
-    languages: tuple[str, ...] | None = None
+    #: "paper" (each task's paper set), "all", or a list of language codes.
+    languages: str | tuple[str, ...] = "paper"
     check_parity: int = 0
     subset: int | None = None  # items per language of a fixed, seeded sample (CI budgets)
     seed: int = 0  # which sample ``subset`` takes
+    exclude_errors: bool = False  # leave failed items out of scores (not the official rule)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,12 @@ def _data_mode(v: str) -> str | None:
         f"expected 'bundled' or 'hub' ('samples' is read as 'bundled'), got {v!r}")
 
 
+def _language_choice(v: Any) -> str | None:
+    if isinstance(v, str) and v not in ("paper", "all"):
+        return f"expected \"paper\", \"all\" or a list of language codes, got {v!r}"
+    return None
+
+
 def _http_url(v: str) -> str | None:
     return None if v.startswith(("http://", "https://")) else (
         f"expected an http:// or https:// URL, got {v!r}")
@@ -134,10 +142,11 @@ _RUN = {
     "device": _STR,
     "dtype": _STR,
     "limit": Key(int, rule=_at_least(1)),
-    "languages": _STRINGS,
+    "languages": Key((str, list), items=str, rule=_language_choice),
     "check_parity": Key(int, rule=_at_least(0)),
     "subset": Key(int, rule=_at_least(1)),
     "seed": Key(int, rule=_at_least(0)),
+    "exclude_errors": _BOOL,
 }
 #: Every key a ``[models.NAME]`` entry may set: each ModelEntry field but ``name``.
 MODEL_KEYS: dict[str, Key] = {

@@ -101,3 +101,26 @@ def test_a_model_that_fails_to_load_leaves_no_folder_behind_and_logs_why(cli) ->
     why = out.split("tvbench: error: ")[1].strip()
     assert "failed: " in Path("o/ckpt/run.log").read_text()
     assert why[:60] in Path("o/ckpt/run.log").read_text()
+
+
+def test_language_preset_and_error_policy_flags(cli) -> None:
+    """``--languages all`` and ``--exclude-errors`` reach results.json and the signatures;
+    the default is the paper's set with failed items counted."""
+    import json
+
+    code, out = cli("run", "--model", "gemma3", "--tasks", "cc_ocr", "--limit", "1",
+                    "--output", "a", "--no-report")
+    assert code == 0, out
+    default = json.loads(Path("a/tiny-gemma3/results.json").read_text())
+    block = default["tasks"]["cc_ocr"]
+    assert sorted(block["languages"]) == ["de", "es", "fr", "it", "ko", "pt", "ru"]
+    assert "|langset:paper|" in block["signature"] and "|errors:zero|" in block["signature"]
+    assert default["run"]["languages"] == "paper" and not default["run"]["exclude_errors"]
+    code, out = cli("run", "--model", "gemma3", "--tasks", "cc_ocr", "--limit", "1",
+                    "--languages", "all", "--exclude-errors", "--output", "b", "--no-report")
+    assert code == 0, out
+    other = json.loads(Path("b/tiny-gemma3/results.json").read_text())
+    block = other["tasks"]["cc_ocr"]
+    assert len(block["languages"]) > 7 and block["language_set"]["preset"] == "all"
+    assert "|langset:all|" in block["signature"] and "|errors:excluded|" in block["signature"]
+    assert other["run"] == {**other["run"], "languages": "all", "exclude_errors": True}

@@ -147,10 +147,10 @@ def test_fork_runs_import_with_their_own_numbers_alongside(cli, tmp_path: Path) 
     assert alm_block["n"] == len(alm)
     assert alm_block["lmms_eval"]["tasks"]["alm-bench-en"]["metrics"]["exact_match"] == {
         "lmms_eval": 0.5, "recomputed": None, "equal": None}
-    # the fork does not fold full-width letters: tvbench scores it with fold=False, and the
-    # fork's Final/1000 (0 hits) is reproduced
+    # the fork does not fold full-width letters: tvbench scores it with its paper protocol
+    # (the fork's rule), and the fork's Final/1000 (0 hits) is reproduced
     ocr_block = results["tasks"]["ocrbench"]
-    assert ocr_block["options"]["fold"] is False and ocr_block["score"] == 0.0
+    assert ocr_block["options"]["protocol"] == "paper" and ocr_block["score"] == 0.0
     assert ocr_block["lmms_eval"]["tasks"]["ocrbench"]["metrics"]["ocrbench_accuracy"][
         "equal"] is True
 

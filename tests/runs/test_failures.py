@@ -36,7 +36,7 @@ def test_error_counts_are_distinct_messages_most_frequent_first() -> None:
     records = [_rec(0, "b"), _rec(1, "a"), _rec(2), _rec(3, "b"), _rec(4, "c"), _rec(5, "b"),
                _rec(6, "a")]
     assert error_counts(records) == [("b", 3), ("a", 2), ("c", 1)]
-    block = {"errors": errors_block(records)}
+    block = {"error_messages": errors_block(records)}
     assert summary_lines(block, limit=2) == ["3× b", "2× a", "… and 1 other messages (1 items)"]
 
 
@@ -118,7 +118,7 @@ def test_without_fail_fast_every_item_is_tried_and_the_errors_are_counted(
     assert len(server.requests) == 20
     assert "served · ocrbench: 20 of 20 items ended in an error:" in proc.stdout
     assert "20× failed after 1 attempts: HTTP 500" in proc.stdout
-    assert _block(tmp_path, "ocrbench")["errors"] == [
+    assert _block(tmp_path, "ocrbench")["error_messages"] == [
         {"message": 'failed after 1 attempts: HTTP 500: {"error": {"message": '
                     '"internal error"}}', "count": 20}]
 
@@ -132,7 +132,7 @@ def test_malformed_json_replies_exit_3_with_the_reason(server: FakeOpenAIServer,
                           "--no-report"], tmp_path)
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "served · textvqa: 12 of 12 items ended in an error:" in proc.stdout
-    (error,) = _block(tmp_path, "textvqa")["errors"]
+    (error,) = _block(tmp_path, "textvqa")["error_messages"]
     assert error["count"] == 12 and f"12× {error['message']}" in proc.stdout
     assert "finished with item errors (exit status 3" in proc.stdout
 

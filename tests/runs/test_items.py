@@ -22,6 +22,19 @@ def test_input_hash_covers_prompt_media_and_generation_settings() -> None:
     assert a.prompt.startswith("[user] <image>What is the name of the cafe?")
 
 
+def test_input_hash_of_a_loglikelihood_item_covers_the_scoring_span() -> None:
+    """A stored candidate score made over the candidate alone must not be reused for a run
+    that scores the whole reply turn (CoMMuTE's ``span`` option)."""
+    from tvbench_tasks.commute import CoMMuTE
+
+    task = CoMMuTE()
+    item = task.load(task.bundled_source())[0]
+    turn = prepare(task, item, task.scoring().describe())
+    alone = prepare(task, item, CoMMuTE(span="candidate").scoring().describe())
+    assert turn.input_hash != alone.input_hash
+    assert turn.input_hash == prepare(task, item, "turn").input_hash
+
+
 def test_scoring_is_recomputed_from_the_output_and_errors_are_kept() -> None:
     task, item = _task_and_item()
     stale = ItemRecord(id=item.id, lang="en", output="Cafe Roma", answer="x", score=0.0,

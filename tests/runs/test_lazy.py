@@ -55,11 +55,11 @@ def test_a_rerun_with_nothing_to_generate_constructs_no_adapter(cli, constructed
 
 def test_a_new_task_or_retried_errors_load_the_model_then(cli, constructed) -> None:
     assert cli(*ARGS)[0] == 0
-    code, out = cli("run", "--model", "gemma3", "--tasks", "textvqa,ocrbench,cc_ocr",
+    code, out = cli("run", "--model", "gemma3", "--tasks", "textvqa,ocrbench,cc_ocr,commute",
                     "--output", "o")
     assert code == 0, out
     assert constructed == ["tiny-gemma3", "tiny-gemma3"]
-    assert set(_tasks()) == {"textvqa", "ocrbench", "cc_ocr"}
+    assert set(_tasks()) == {"textvqa", "ocrbench", "cc_ocr", "commute"}
 
     path = Path("o/tiny-gemma3/records/textvqa.jsonl")
     rows = [json.loads(x) for x in path.read_text().splitlines()]

@@ -120,7 +120,17 @@ def test_a_broken_item_is_a_recorded_error_not_a_drop(tmp_path: Path) -> None:
     assert "question" in errors[str(rows[3]["question_id"])]
     assert recs[str(rows[2]["question_id"])]["score"] == 0.0  # no answers scores 0, like lmms-eval
     block = results["tasks"]["textvqa"]
-    assert (block["n"], block["n_errors"], block["n_scored"]) == (12, 2, 10)
+    # the two failed items count as 0 (the official rule), so every item is in the score
+    assert (block["n"], block["n_errors"], block["n_scored"]) == (12, 2, 12)
+    scored = [recs[k]["score"] for k in recs if not recs[k]["error"]]
+    assert block["score"] == round(100 * sum(scored) / 12, 4)
+    excluded = Runner(FakeAdapter(), RunFolder(tmp_path / "run2"),
+                      RunSettings(exclude_errors=True)).run(
+        [TaskPlan(task, LocalDataset(folder, "validation"))])["tasks"]["textvqa"]
+    assert (excluded["n_errors"], excluded["n_scored"]) == (2, 10)
+    assert excluded["score"] == round(100 * sum(scored) / 10, 4)
+    assert "|errors:excluded|" in excluded["signature"] and excluded["errors"] == "excluded"
+    assert "|errors:zero|" in block["signature"] and block["errors"] == "zero"
 
 
 def test_parity_check_reports_mismatches(tmp_path: Path) -> None:

@@ -132,7 +132,8 @@ def language_table(task: str, runs: Sequence[tuple[str, Mapping[str, Any]]]) -> 
     """Languages × models for one task; ``*`` marks a language unseen in training."""
     langs = sorted({lang for _, r in runs for lang in r["tasks"].get(task, {})
                     .get("languages", {})})
-    table = Table(title=f"{task} by language (* = unseen in training)", title_justify="left")
+    table = Table(title=f"{task} by language (* = unseen in training; k err = k failed items, "
+                  "counted as 0 unless --exclude-errors)", title_justify="left")
     table.add_column("lang")
     for name, _ in runs:
         table.add_column(name, justify="right")
@@ -144,7 +145,10 @@ def language_table(task: str, runs: Sequence[tuple[str, Mapping[str, Any]]]) -> 
                 row.append("")
                 continue
             text = "n/s" if cell["score"] is None else f"{cell['score']:.1f}"
-            row.append(text + ("*" if cell.get("unseen") else ""))
+            text += "*" if cell.get("unseen") else ""
+            errors = cell.get("n_errors")
+            row.append(text + (f" ({errors} err)" if isinstance(errors, int) and errors
+                               else ""))
         table.add_row(*row)
     return table
 

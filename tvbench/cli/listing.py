@@ -33,12 +33,16 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     resolve_tasks(cfg, [])  # import extra task folders so they are listed
     table = Table(title="tasks")
     for col in ("name", "version", "languages", "metric", "needs", "dataset"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "name")
     for name in TASKS.names():
         cls = TASKS.get(name)
         task = cls()
         needs = sorted({c.value for c in task.requires} | {task.kind})
-        table.add_row(name, str(cls.version), _langs(cls.languages, args.languages),
+        paper = cls.paper_languages
+        langs = _langs(cls.languages, args.languages)
+        if paper is not None and set(paper) != set(cls.languages):
+            langs += f" (paper: {len(paper)})"
+        table.add_row(name, str(cls.version), langs,
                       task.metrics({})[0].name, ",".join(needs),
                       f"{cls.hub.repo}" + (f"/{cls.hub.config}" if cls.hub.config else "")
                       + f":{cls.hub.split}")

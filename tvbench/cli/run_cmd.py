@@ -42,7 +42,9 @@ def add_parser(sub: Any) -> None:
                    help="tvbench.toml entry, FAMILY, FAMILY:PATH_OR_HUB_ID[@REV], "
                    "vllm:FAMILY:PATH_OR_HUB_ID[@REV] or openai:NAME@URL (repeatable)")
     p.add_argument("--tasks", metavar="T1,T2", help="comma-separated task names")
-    p.add_argument("--languages", metavar="de,fr", help="only these languages (BCP-47)")
+    p.add_argument("--languages", metavar="paper|all|de,fr",
+                   help="paper: each task's languages in the TowerVision paper (default); "
+                   "all: every language a task reads; or a list of BCP-47 codes")
     p.add_argument("--limit", type=int, metavar="N", help="at most N items per language")
     p.add_argument("--subset", type=int, metavar="N",
                    help="a fixed sample of N items per language of every task, chosen by a "
@@ -64,6 +66,9 @@ def add_parser(sub: Any) -> None:
                    help="re-run N items per task at batch size 1 and report mismatches")
     p.add_argument("--retry-errors", action="store_true",
                    help="when resuming, run again the items that ended in an error")
+    p.add_argument("--exclude-errors", action="store_true", default=None,
+                   help="leave failed items out of the scores instead of counting them as "
+                   "0, as official scorers do (recorded in signatures)")
     p.add_argument("--max-consecutive-errors", type=int, metavar="N",
                    default=DEFAULT_MAX_CONSECUTIVE_ERRORS,
                    help="stop when the model fails on N items in a row, e.g. the first N "
@@ -90,7 +95,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
         retry_errors=args.retry_errors, subset=args.subset, seed=args.seed,
-        threads=args.threads, max_consecutive_errors=args.max_consecutive_errors)
+        exclude_errors=args.exclude_errors, threads=args.threads,
+        max_consecutive_errors=args.max_consecutive_errors)
     from tvbench.runs.preflight import check_hub, preload_bundled
     from tvbench.runs.subset import folder_name
 

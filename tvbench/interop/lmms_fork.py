@@ -46,6 +46,14 @@ class ALMBenchForkSpec(TaskSpec):
     def recognise(self, name: str, config: Mapping[str, Any]) -> bool:
         return (fork_language(name, "alm-bench") or fork_language(name, "alm_bench")) is not None
 
+    def options(self, layout: str, config: Mapping[str, Any],
+                lines: Sequence[SampleLine]) -> dict[str, Any]:
+        # Logs scored with lmms-eval's built-in exact_match are the fork's answer-text era;
+        # the letter era's process_results is tvbench's paper protocol.
+        metrics = {m.get("metric") for m in config.get("metric_list") or []
+                   if isinstance(m, Mapping)}
+        return {"protocol": "answer-text" if "exact_match" in metrics else "paper"}
+
     def drafts(self, name: str, lines: Sequence[SampleLine]) -> list[Draft]:
         out = []
         for line in lines:
@@ -90,7 +98,8 @@ class CoMMuTEForkSpec(TaskSpec):
 
     def options(self, layout: str, config: Mapping[str, Any],
                 lines: Sequence[SampleLine]) -> dict[str, Any]:
-        return {"normalise": "mean"}  # the fork compares per-token losses
+        # the fork's v2 compares mean losses over the reply turn (candidate + end of turn)
+        return {"normalise": "mean", "span": "turn"}
 
     def drafts(self, name: str, lines: Sequence[SampleLine]) -> list[Draft]:
         lang = fork_language(name, "commute")

@@ -128,7 +128,9 @@ class TextVQASpec(TaskSpec):
     def options(self, layout: str, config: Mapping[str, Any],
                 lines: Sequence[SampleLine]) -> dict[str, Any]:
         kwargs = config.get("lmms_eval_specific_kwargs") or {}
-        return {"normaliser": "evalai", "ocr_tokens": bool(kwargs.get("ocr", False))}
+        # 0.7.x applies its "ASSISTANT:" stop string; the fork's adapters ignored it
+        return {"protocol": "lmms-eval" if layout == "0.7" else "paper", "normaliser": "evalai",
+                "ocr_tokens": bool(kwargs.get("ocr", False))}
 
     def drafts(self, name: str, lines: Sequence[SampleLine]) -> list[Draft]:
         out = []
@@ -169,8 +171,9 @@ class OCRBenchSpec(TaskSpec):
 
     def options(self, layout: str, config: Mapping[str, Any],
                 lines: Sequence[SampleLine]) -> dict[str, Any]:
-        # 0.7.x folds full-width characters; the 0.3 fork does not
-        return {"fold": layout == "0.7"}
+        # 0.7.x folds full-width characters and keeps HME100k's case; the 0.3 fork (the
+        # paper's) lowercases the prediction only and does not fold
+        return {"protocol": "lmms-eval" if layout == "0.7" else "paper"}
 
     def drafts(self, name: str, lines: Sequence[SampleLine]) -> list[Draft]:
         out = []

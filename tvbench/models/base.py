@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
 
 __all__ = ["Adapter", "Capability", "CapabilityError", "Generation", "LogLikelihood", "ModelSpec",
@@ -44,6 +44,8 @@ class Adapter(Protocol):
     ``batch_size`` is how many inputs one forward pass (or engine call) takes. It is an
     argument, not adapter state, because the caller decides it per call (the run's size, 1
     for a parity check, each size of a throughput sweep); outputs must not depend on it.
+    ``scoring`` says what a log-likelihood covers: the continuation's tokens, or the whole
+    reply turn through the chat template's end-of-turn tokens (None: the continuation).
     """
 
     spec: ModelSpec
@@ -54,8 +56,8 @@ class Adapter(Protocol):
                  ) -> list[Generation]: ...
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
-                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
-                      ) -> list[LogLikelihood]: ...
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]: ...
 
     def close(self) -> None: ...
 

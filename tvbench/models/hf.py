@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings, with_reply
 from tvbench.models import chat_layout
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
 from tvbench.models.batching import (
@@ -247,13 +247,16 @@ class HFAdapter:
 
     # -------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
-                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
-                      ) -> list[LogLikelihood]:
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
         pairs = list(zip(inputs, continuations, strict=True))
+        turn = scoring is not None and scoring.span == "turn"
 
         def batch(items: list[tuple[ModelInput, str]]) -> list[LogLikelihood]:
+            if turn:
+                items = [(i, self.reply_text(i, c)) for i, c in items]
             return self._loglikelihood_batch(items)
 
         fn = isolate_failures(batch, lambda _i, exc: LogLikelihood(float("nan"), float("nan"),
@@ -298,6 +301,16 @@ class HFAdapter:
             total = float(span.sum())
             results.append(LogLikelihood(total, total / n, n))
         return results
+
+    def reply_text(self, inp: ModelInput, continuation: str) -> str:
+        """``continuation`` as the assistant's whole turn: the text the chat template writes
+        after the generation prompt, end-of-turn tokens included (``scoring.span="turn"``)."""
+        def render(messages: list[dict[str, Any]], generation_prompt: bool) -> str:
+            return str(self.processor.apply_chat_template(
+                messages, add_generation_prompt=generation_prompt, tokenize=False))
+
+        return chat_layout.reply_tail(render, self.chat(inp),
+                                      self.chat(with_reply(inp, continuation)))
 
     def close(self) -> None:
         del self.model

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.models.base import (
     Capability,
     CapabilityError,
@@ -274,8 +274,8 @@ class OpenAIAdapter:
 
     # ---------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
-                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
-                      ) -> list[LogLikelihood]:
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         raise CapabilityError("the OpenAI chat completions API returns no prompt "
                               "log-probabilities; run log-likelihood tasks with the hf or "
                               "vllm backend")

@@ -22,7 +22,7 @@ import jinja2
 
 from tvbench.report import item_browser, svg
 from tvbench.report.load import Run
-from tvbench.report.tables import Board, ci_text, extra_mixing, score_text, tooltip
+from tvbench.report.tables import Board, ci_text, errors_text, extra_mixing, score_text, tooltip
 
 TEMPLATE = "leaderboard.html.j2"
 SCRIPT = "leaderboard.js.j2"
@@ -37,7 +37,7 @@ def environment() -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True)
     env.globals.update(score_text=score_text, ci_text=ci_text, tooltip=tooltip,
-                       extra_mixing=extra_mixing)
+                       extra_mixing=extra_mixing, errors_text=errors_text)
     return env
 
 

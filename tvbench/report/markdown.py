@@ -19,6 +19,7 @@ from tvbench.report.tables import (
     Cell,
     TaskView,
     ci_text,
+    errors_text,
     extra_mixing,
     score_text,
 )
@@ -57,9 +58,22 @@ def _cell(cell: Cell | None, with_ci: bool = True) -> str:
         out += " " + ci_text(cell).replace("[", "\\[").replace("]", "\\]")
     if cell.reported and cell.score is not None:
         out = f"_{out}_"
+    if errors_text(cell):
+        out += f" ({errors_text(cell)})"
+    if cell.langs_differ:
+        out += " ≠L"
     if cell.letter:
         out += f" ⚠{cell.letter}"
     return out
+
+
+def _langset_warning(view: TaskView) -> list[str]:
+    if not view.langset_warnings:
+        return []
+    return ([f"> ⚠️ **Different language sets — {md_text(view.name)}:** the headline is a "
+             "mean over languages, so a measured and a reported score marked ≠L are "
+             "different quantities."]
+            + [f"> - {md_text(line, 600)}" for line in view.langset_warnings] + [""])
 
 
 def _warning(name: str, cmp: Comparison) -> list[str]:
@@ -79,7 +93,9 @@ def _header(board: Board) -> list[str]:
              "scale · \\[lo, hi\\] = 95% CI (≈ = approximated from per-language CIs) · "
              "\\* = language unseen in the model's training · _italic_ (rep.) = number "
              "reported in a paper, not measured by tvbench · ⚠A/⚠B = different setups: "
-             "compare only scores with the same letter.", ""]
+             "compare only scores with the same letter · (k err) = k failed items, counted "
+             "as 0 unless the run excluded them (signature `errors`) · ≠L = measured and "
+             "reported scores averaged over different language sets.", ""]
     for folder, why in board.skipped:
         lines.append(f"> skipped {md_code(folder)}: {md_text(why, 200)}")
     return lines + ([""] if board.skipped else [])
@@ -97,6 +113,7 @@ def _overview(board: Board) -> list[str]:
     lines.append("")
     for t in tasks:
         lines += _warning(t.name, t.headline_cmp)
+        lines += _langset_warning(t)
     return lines
 
 

@@ -130,8 +130,22 @@ def _collect(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
+def _language_set(task: str, headline_langs: Sequence[str] | None,
+                  declared: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The languages a reported headline averages over: its own column's or derived mean's
+    languages, else the paper's set for the task from ``[language_sets]``."""
+    if headline_langs:
+        return {"preset": REPORTED, "languages": sorted(headline_langs),
+                "source": "the reported columns"}
+    entry = declared.get(task)
+    if not isinstance(entry, Mapping):
+        return None
+    langs = [_lang(str(x), f"[language_sets] {task}") for x in entry["languages"]]
+    return {"preset": REPORTED, "languages": sorted(langs), "source": str(entry["source"])}
+
+
 def _task_block(task: str, t: Mapping[str, Any], model: Mapping[str, Any], paper: str,
-                url: str) -> dict[str, Any]:
+                url: str, language_sets: Mapping[str, Any]) -> dict[str, Any]:
     paper_id = url.rstrip("/").rsplit("/", 1)[-1] if url else paper
     checkpoint = str(model["checkpoint"])
     seen = model.get("seen_languages")
@@ -160,6 +174,8 @@ def _task_block(task: str, t: Mapping[str, Any], model: Mapping[str, Any], paper
         "status": REPORTED if headline is not None else "reported: per-language scores only",
         "notes": notes, "options": {}, "prompt_fingerprint": REPORTED,
         "data": {"source": REPORTED, "fingerprint": REPORTED},
+        "language_set": (_language_set(task, headline_langs, language_sets)
+                         if headline is not None else None),
         "reported": {"source": source, "url": url, "columns": dict(t["columns"]),
                      **t["extra"]},
     }
@@ -193,7 +209,8 @@ def build_results(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                       "seen_languages": list(seen) if seen is not None else None,
                       "settings": {}},
             "run": {"batch_size": None, "limit": None, "max_new_tokens": None},
-            "tasks": {task: _task_block(task, t, model, paper, url)
+            "tasks": {task: _task_block(task, t, model, paper, url,
+                                        data.get("language_sets", {}))
                       for task, t in tasks.items()},
         }
     return out

@@ -35,6 +35,8 @@ class Cell:
     status: str = ""  # why there is no score ("not scored: ...")
     k: int | None = None  # languages behind an average
     approx: bool = False  # CI from per-language CIs by a normal approximation
+    n_errors: int | None = None  # failed items (counted as 0 unless the run excluded them)
+    langs_differ: bool = False  # measured vs reported over different language sets
 
 
 @dataclass
@@ -49,6 +51,8 @@ class TaskView:
     lang_cmp: dict[str, Comparison]
     averages: dict[str, dict[str, Cell]]  # "seen" | "unseen" | "all" -> label -> cell
     notes: list[tuple[str, list[str]]] = field(default_factory=list)  # note -> run labels
+    #: Headline language sets where a measured run and a reported row differ, as lines.
+    langset_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,35 @@ def _cell(block: Mapping[str, Any], reported: bool, unseen: bool | None = None) 
     status = text(block.get("status")) if score is None else ""
     return Cell(score=score, ci=interval(block.get("ci95")), n=_count(block.get("n")),
                 unseen=unseen, signature=text(block.get("signature")), reported=reported,
-                status=status)
+                status=status, n_errors=_count(block.get("n_errors")))
+
+
+def language_set(block: Mapping[str, Any]) -> frozenset[str] | None:
+    """The languages a headline averages over: the block's ``language_set``, else (runs
+    written before it existed) the languages it has scores for; None when unknown."""
+    declared = mapping(block.get("language_set")).get("languages")
+    if isinstance(declared, list) and all(isinstance(x, str) for x in declared):
+        return frozenset(declared)
+    if mapping(block.get("reported")) or block.get("status") == "reported":
+        return None
+    langs = mapping(block.get("languages"))
+    return frozenset(str(k) for k in langs) or None
+
+
+def _langset_mismatch(blocks: Sequence[tuple[Run, Mapping[str, Any]]]
+                      ) -> tuple[set[str], list[str]]:
+    """Runs whose headline averages over another language set than a run on the other side
+    (measured vs reported), and one warning line per distinct set involved."""
+    sets = {r.label: language_set(b) for r, b in blocks}
+    measured = [r.label for r, _ in blocks if r.reported is None and sets[r.label]]
+    reported = [r.label for r, _ in blocks if r.reported is not None and sets[r.label]]
+    differ = {x for m in measured for p in reported if sets[m] != sets[p] for x in (m, p)}
+    groups: dict[frozenset[str], list[str]] = {}
+    for label in (x for x in sets if x in differ):
+        groups.setdefault(sets[label] or frozenset(), []).append(label)
+    lines = [f"{', '.join(labels)}: {len(langs)} language(s) ({', '.join(sorted(langs))})"
+             for langs, labels in groups.items()]
+    return differ, lines
 
 
 def average(cells: Sequence[Cell]) -> Cell:
@@ -153,6 +185,8 @@ def task_view(name: str, runs: Sequence[Run]) -> TaskView | None:
         return None
     reported = {r.label for r, _ in blocks if r.reported is not None}
     headline = {r.label: _cell(b, r.reported is not None) for r, b in blocks}
+    differ, langset_lines = _langset_mismatch(blocks)
+    headline = {k: replace(c, langs_differ=k in differ) for k, c in headline.items()}
     headline_cmp = compare({r.label: text(b.get("signature")) for r, b in blocks}, reported)
     headline = _with_letters(headline, headline_cmp)
     per_run: dict[str, dict[str, Cell]] = {}
@@ -185,7 +219,7 @@ def task_view(name: str, runs: Sequence[Run]) -> TaskView | None:
     return TaskView(name=name, metric=metric, runs=[r.label for r, _ in blocks],
                     headline=headline, headline_cmp=headline_cmp,
                     languages=[language(c) for c in codes], cells=cells, lang_cmp=lang_cmp,
-                    averages=avgs, notes=list(notes.items()))
+                    averages=avgs, notes=list(notes.items()), langset_warnings=langset_lines)
 
 
 def run_info(run: Run) -> RunInfo:
@@ -261,6 +295,8 @@ def tooltip(label: str, what: str, cell: Cell | None) -> str:
         parts.append(cell.status)
     if cell.n is not None:
         parts.append(f"n={cell.n}")
+        if cell.n_errors:
+            parts.append(f"{cell.n_errors} failed")
     elif cell.k is not None:
         parts.append(f"{cell.k} languages")
     if cell.ci is not None:
@@ -271,4 +307,11 @@ def tooltip(label: str, what: str, cell: Cell | None) -> str:
         parts.append("reported in a paper, not measured")
     if cell.letter:
         parts.append(f"setup {cell.letter}")
+    if cell.langs_differ:
+        parts.append("averaged over another language set than the run it is shown with")
     return " · ".join(parts)
+
+
+def errors_text(cell: Cell | None) -> str:
+    """"k err" beside a score with failed items (counted as 0 unless excluded), else ""."""
+    return f"{cell.n_errors} err" if cell is not None and cell.n_errors else ""

@@ -1,11 +1,11 @@
 """Item errors, counted and explained: the distinct messages of a task, and the fail-fast rule.
 
 A run whose items all fail must not look like a run that worked. Every task's results block
-carries its distinct error messages with counts (most frequent first); the command exits
-with :data:`EXIT_ITEM_ERRORS` when any task has errors. And a run stops early when the model
-fails on item after item (a dead server, a wrong URL, a broken processor): the
-:class:`FailureWatch` raises :class:`TooManyErrors` after ``limit`` consecutive model
-errors, so 5,000 doomed requests are not retried for hours.
+carries its distinct error messages with counts, most frequent first (``error_messages``);
+the command exits with :data:`EXIT_ITEM_ERRORS` when any task has errors. And a run stops
+early when the model fails on item after item (a dead server, a wrong URL, a broken
+processor): the :class:`FailureWatch` raises :class:`TooManyErrors` after ``limit``
+consecutive model errors, so 5,000 doomed requests are not retried for hours.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ def error_counts(records: Iterable[ItemRecord]) -> list[tuple[str, int]]:
 
 
 def errors_block(records: Sequence[ItemRecord]) -> list[dict[str, Any]]:
-    """The ``errors`` entry of a task's results block."""
+    """The ``error_messages`` entry of a task's results block."""
     return [{"message": m, "count": n} for m, n in error_counts(records)]
 
 
 def summary_lines(block: Mapping[str, Any], limit: int | None = 5) -> list[str]:
     """``12× HTTP 500: ...`` lines of a results block, at most ``limit`` and a remainder."""
-    errors = list(block.get("errors") or [])
+    errors = list(block.get("error_messages") or [])
     shown = errors if limit is None else errors[:limit]
     lines = [f"{e['count']}× {e['message']}" for e in shown]
     if len(errors) > len(shown):

@@ -35,7 +35,8 @@ class Prepared:
 
 def prepare(task: Task, item: Item, generation: str) -> Prepared:
     """The item's requests and its input hash, which covers the rendered inputs, the media
-    bytes, the candidates and the generation settings (``generation``, described)."""
+    bytes, the candidates and how the model is asked (``generation``: the decoding settings
+    of a generation task, the scoring span of a log-likelihood task, described)."""
     if item.error:
         return Prepared(item, error=item.error)
     try:
@@ -45,7 +46,7 @@ def prepare(task: Task, item: Item, generation: str) -> Prepared:
             requests = tuple((i, c) for i, c in task.candidates(item))
     except (KeyError, TypeError, ValueError, MediaError) as exc:
         return Prepared(item, error=f"cannot build input: {type(exc).__name__}: {exc}")
-    h = hashlib.sha256(generation.encode() if task.kind == "generate" else b"")
+    h = hashlib.sha256(generation.encode())
     for inp, cont in requests:
         h.update(inp.fingerprint().encode())
         if cont is not None:

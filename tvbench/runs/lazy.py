@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
 from tvbench.models.base import Adapter, ModelSpec, OnBatch
 from tvbench.models.registry import ModelEntry
@@ -157,10 +157,10 @@ class LazyAdapter:
                                      on_batch=on_batch)
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
-                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
-                      ) -> list[LogLikelihood]:
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         return self._real().loglikelihood(inputs, continuations, batch_size=batch_size,
-                                          on_batch=on_batch)
+                                          on_batch=on_batch, scoring=scoring)
 
     def close(self) -> None:
         if self._adapter is not None:

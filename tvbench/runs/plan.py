@@ -29,7 +29,7 @@ from tvbench.runs.checks import (
     resolve_languages,
 )
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS
-from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
+from tvbench.runs.runner import LANGUAGE_PRESETS, RunSettings, TaskPlan, check_capabilities
 from tvbench.runs.subset import Subset
 from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
@@ -142,7 +142,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
                check_parity: int | None = None, retry_errors: bool = False,
                subset: int | None = None, seed: int | None = None,
-               threads: int | None = None,
+               exclude_errors: bool | None = None, threads: int | None = None,
                max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS) -> Plan:
     run = config.run
     check_counts({"--limit": (limit, 1), "--batch-size": (batch_size, 1),
@@ -185,16 +185,17 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     for entry in entries:
         check_capabilities(capabilities(entry), [p.task for p in plans], entry.name)
     flag = "--languages" if languages else "[run] languages"
-    given = languages or run.languages
-    wanted = tuple(resolve_languages(given, flag)) if given else None
-    check_task_languages([p.task for p in plans], wanted, flag)
+    wanted = _languages(languages if languages else run.languages, flag)
+    if not isinstance(wanted, str):  # a preset (paper, all) always gives every task some
+        check_task_languages([p.task for p in plans], wanted, flag)
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
         limit=limit if limit is not None else run.limit,
         languages=wanted,
         check_parity=check_parity if check_parity is not None else run.check_parity,
-        retry_errors=retry_errors, subset=_subset(run, subset, seed, limit), threads=threads,
-        max_consecutive_errors=max_consecutive_errors)
+        retry_errors=retry_errors, subset=_subset(run, subset, seed, limit),
+        exclude_errors=exclude_errors if exclude_errors is not None else run.exclude_errors,
+        threads=threads, max_consecutive_errors=max_consecutive_errors)
     per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
         max_new_tokens if max_new_tokens is not None else entry.max_new_tokens)))
         for entry in entries)
@@ -220,6 +221,20 @@ def _subset(run: RunDefaults, size: int | None, seed: int | None, limit: int | N
         return Subset(size, seed if seed is not None else run.seed)
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
+
+
+def _languages(value: str | Sequence[str], flag: str = "--languages"
+               ) -> str | tuple[str, ...]:
+    """A preset name ("paper", "all") as it is, or language codes (dataset names such as
+    "German" map to their codes; an unknown one is an error naming the flag)."""
+    names = [value] if isinstance(value, str) else list(value)
+    if len(names) == 1 and names[0] in LANGUAGE_PRESETS:
+        return names[0]
+    presets = [n for n in names if n in LANGUAGE_PRESETS]
+    if presets:
+        raise PlanError(f"{flag} {','.join(names)}: {presets[0]!r} is a preset and "
+                        "cannot be combined with language codes")
+    return tuple(resolve_languages(names, flag))
 
 
 def _source(task: Task, path: str | None, mode: str) -> DataSource:

@@ -19,29 +19,31 @@ from tvbench.data import hub
 from tvbench.data.loading import HubDataset
 from tvbench.models.registry import ModelEntry
 from tvbench.runs.checks import PlanError
-from tvbench.runs.runner import TaskPlan
+from tvbench.runs.runner import TaskPlan, language_choice
 
 
-def preload_bundled(plans: Sequence[TaskPlan], languages: Sequence[str] | None,
+def preload_bundled(plans: Sequence[TaskPlan], languages: str | Sequence[str],
                     limit: int | None) -> tuple[TaskPlan, ...]:
-    """``plans`` with the items of bundled sources loaded; an empty task is a PlanError."""
+    """``plans`` with the items of bundled sources loaded; an empty task is a PlanError.
+
+    ``languages`` is the run's choice (a preset such as "paper", or codes), resolved per
+    task exactly as the runner does.
+    """
     out = []
     for plan in plans:
         if plan.items is not None or plan.source != plan.task.bundled_source():
             out.append(plan)
             continue
-        items = plan.task.load(plan.source, languages, limit)
+        chosen, _ = language_choice(plan.task, languages)
+        items = plan.task.load(plan.source, chosen, limit)
         if not items:
+            has = sorted({it.lang for it in plan.task.load(plan.source)})
             raise PlanError(f"task {plan.task.name!r}: its bundled data set has no items in "
-                            f"{', '.join(languages or ())} (it has "
-                            f"{', '.join(_languages(plan))}); choose other --languages or "
-                            "read the real data set with --data hub")
+                            f"{', '.join(sorted(chosen or ()))} (it has {', '.join(has)}); "
+                            "choose other --languages or read the real data set with "
+                            "--data hub")
         out.append(replace(plan, items=tuple(items)))
     return tuple(out)
-
-
-def _languages(plan: TaskPlan) -> list[str]:
-    return sorted({it.lang for it in plan.task.load(plan.source)})
 
 
 class HubUnreachableError(RuntimeError):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 LOG_NAME = "run.log"
 
@@ -37,3 +39,13 @@ class NoLog:
 
     def write(self, message: str) -> None:
         pass
+
+
+def log_task(log: RunLog | NoLog, name: str, block: Mapping[str, Any]) -> None:
+    """A task's outcome: score, counts, status, and every distinct error with its count."""
+    from tvbench.runs.failures import summary_lines
+
+    log.write(f"task {name}: score {block.get('score')}, n={block.get('n')}, "
+              f"errors={block.get('n_errors')}, status: {block.get('status')}")
+    for line in summary_lines(block, limit=None):
+        log.write(f"  {line}")

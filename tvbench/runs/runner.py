@@ -9,14 +9,13 @@ new records (:meth:`Task.rescore`), aggregate, and rewrite the records and resul
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
 from tvbench.data.item import Item
 from tvbench.data.loading import DataSource
-from tvbench.data.media import MediaError, thumbnail_jpeg
 from tvbench.data.outputs import Generation, LogLikelihood
 from tvbench.data.record import ItemRecord
 from tvbench.models.base import Adapter, Capability, CapabilityError
@@ -25,14 +24,18 @@ from tvbench.runs.environment import environment
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
 from tvbench.runs.lazy import spec_block
-from tvbench.runs.results import summarize_task, with_item_stats
+from tvbench.runs.results import Summary, summarize_task, with_item_stats
 from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
-from tvbench.runs.runlog import NoLog, RunLog
+from tvbench.runs.runlog import NoLog, RunLog, log_task
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
 from tvbench.runs.subset import Subset
 from tvbench.runs.threads import plan_threads
+from tvbench.runs.thumbnails import thumbnail
 from tvbench.tasks.base import Task
 from tvbench.tasks.scoring import NoScorers, Scorers
+
+#: ``--languages`` presets: each task's paper set (the default), or every language it reads.
+LANGUAGE_PRESETS = ("paper", "all")
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,30 @@ class RunSettings:
 
     batch_size: int = 8  # inputs per adapter batch; outputs are identical at any size
     limit: int | None = None  # items per language
-    languages: tuple[str, ...] | None = None
+    #: A preset ("paper", "all") or an explicit list of BCP-47 codes.
+    languages: str | tuple[str, ...] = "paper"
     max_new_tokens: int | None = None  # cap on every task's generation length
     check_parity: int = 0  # re-run this many items at batch size 1 and compare
     retry_errors: bool = False
     thumbnails_per_language: int = 4
     subset: Subset | None = None  # a fixed per-language sample of every task (CI budgets)
+    exclude_errors: bool = False  # leave failed items out of scores instead of counting 0
     #: Stop when the model fails on this many items in a row (0: never); see FailureWatch.
     max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS
     threads: int | None = None  # torch intra-op threads (``--threads``); None: from the CPUs
+
+
+def language_choice(task: Task, languages: str | tuple[str, ...]
+                    ) -> tuple[frozenset[str] | None, str]:
+    """The languages a task loads under ``--languages`` and the preset name for its
+    signatures: "paper" (the task's paper set), "all", or "custom" for an explicit list
+    (named "paper" when it is exactly the paper set)."""
+    if isinstance(languages, str):
+        chosen = task.language_selection(languages)
+        return chosen, "paper" if chosen is not None and languages == "paper" else "all"
+    wanted = frozenset(languages)
+    paper = task.language_selection("paper")
+    return wanted, "paper" if paper is not None and wanted == paper else "custom"
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,15 @@ class SilentProgress:
 
     def note(self, message: str) -> None:
         pass
+
+
+def _by_settings(prepared: Sequence[Prepared], gen_for: Callable[[str], GenerationSettings]
+                 ) -> list[tuple[GenerationSettings, list[Prepared]]]:
+    """Items grouped by the decoding settings of their language, in first-seen order."""
+    groups: dict[GenerationSettings, list[Prepared]] = {}
+    for p in prepared:
+        groups.setdefault(gen_for(p.item.lang), []).append(p)
+    return list(groups.items())
 
 
 def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task],
@@ -159,6 +186,10 @@ class Runner:
                 "run": {"batch_size": self.settings.batch_size,
                         "limit": self.settings.limit,
                         "max_new_tokens": self.settings.max_new_tokens,
+                        "languages": (self.settings.languages
+                                      if isinstance(self.settings.languages, str)
+                                      else list(self.settings.languages)),
+                        "exclude_errors": self.settings.exclude_errors,
                         **self._subset_setting()},
                 "tasks": tasks}
 
@@ -170,8 +201,9 @@ class Runner:
     def run_task(self, plan: TaskPlan) -> dict[str, Any]:
         """One task, from dataset items to its results.json block."""
         task = plan.task
+        languages, langset = language_choice(task, self.settings.languages)
         items = (list(plan.items) if plan.items is not None else
-                 task.load(plan.source, self.settings.languages, self.settings.limit))
+                 task.load(plan.source, languages, self.settings.limit))
         available = len(items)
         subset = self.settings.subset
         if subset is not None:
@@ -179,8 +211,9 @@ class Runner:
         if not items:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
-        generation = task.settings().capped(self.settings.max_new_tokens)
-        prepared = [prepare(task, it, generation.describe()) for it in items]
+        gen_for = self._generation_for(task)
+        prepared = [prepare(task, it, gen_for(it.lang).describe() if task.kind == "generate"
+                            else task.scoring().describe()) for it in items]
         done = self._reusable(task, prepared)
         borrowed = self._borrowed(task, prepared, done)
         done.update({k: r for k, (_, r) in borrowed.items()})
@@ -198,7 +231,8 @@ class Runner:
             self._write(task, [(p, None) for p in broken], thumbs, watch=False)
         runnable = [p for p in todo if not p.error]
         if task.kind == "generate":
-            self._generate(task, runnable, generation, thumbs)
+            for generation, group in _by_settings(runnable, gen_for):
+                self._generate(task, group, generation, thumbs)
         else:
             self._loglikelihood(task, runnable, thumbs)
         barrier(self.shard)  # every rank's part file is complete
@@ -209,26 +243,25 @@ class Runner:
         self.progress.phase("scoring")  # COMET or a judge can take a while
         rescored = task.rescore(items, records, self.scorers)
         block = summarize_task(task, items, rescored, model=self.adapter.spec,
-                               data_desc=plan.source.describe(), generation=generation,
+                               data_desc=plan.source.describe(), summary=Summary(
+                                   gen_for, not self.settings.exclude_errors, langset),
                                subset=subset)
         if subset is not None:
             block["subset"] = subset.describe(items, available)
-        block["errors"] = errors_block(rescored.records)
-        self._log_task(task.name, block)
+        block["error_messages"] = errors_block(rescored.records)
+        log_task(self.log, task.name, block)
         if self.settings.check_parity and task.kind == "generate":
-            block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
-        self.folder.write_records(task.name, with_item_stats(task, items, rescored))
+            block["parity"] = self._check_parity(task, prepared, rescored.records, gen_for)
+        self.folder.write_records(task.name, with_item_stats(
+            task, items, rescored, count_errors=not self.settings.exclude_errors))
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
 
-    def _log_task(self, name: str, block: dict[str, Any]) -> None:
-        from tvbench.runs.failures import summary_lines
-
-        self.log.write(f"task {name}: score {block.get('score')}, n={block.get('n')}, "
-                       f"errors={block.get('n_errors')}, status: {block.get('status')}")
-        for line in summary_lines(block, limit=None):
-            self.log.write(f"  {line}")
+    def _generation_for(self, task: Task) -> Callable[[str], GenerationSettings]:
+        """A language's decoding settings as run: the task's, lowered to the run's cap."""
+        cap = self.settings.max_new_tokens
+        return lambda lang: task.generation_for(lang).capped(cap)
 
     def _reusable(self, task: Task, prepared: list[Prepared]) -> dict[str, ItemRecord]:
         """Stored records that can stand; a stored item made from other inputs is refused."""
@@ -307,38 +340,18 @@ class Runner:
                 self._write(task, complete, thumbs)
 
         self.adapter.loglikelihood(inputs, conts, batch_size=self.settings.batch_size,
-                                   on_batch=on_batch)
+                                   on_batch=on_batch, scoring=task.scoring())
 
     def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str],
                watch: bool = True) -> None:
         """Append the scored records of items the model (or the data) has answered."""
-        records = [scored(task, p.item, record_of(p, output, self._thumbnail(task, p.item)
-                                                  if p.item.id in thumbs else None))
-                   for p, output in answered]
+        records = [scored(task, p.item, record_of(
+            p, output, thumbnail(self.folder, task.name, p.item) if p.item.id in thumbs
+            else None)) for p, output in answered]
         self.folder.append_records(task.name, records, part=self.shard.part)
         self.progress.advance(len(records))
         if watch and self._watch is not None:
             self._watch.observe(records)  # the model's answers, saved: may stop the run
-
-    def _thumbnail(self, task: Task, item: Item) -> str | None:
-        from tvbench.data.inputs import ImagePart
-
-        try:
-            part = item.media[0]
-            if isinstance(part, ImagePart):
-                jpeg = thumbnail_jpeg(part.data)
-            else:
-                import io
-
-                from PIL import Image
-
-                frame = part.frames(1)[0]
-                buf = io.BytesIO()
-                Image.fromarray(frame).save(buf, format="PNG")
-                jpeg = thumbnail_jpeg(buf.getvalue())
-        except (MediaError, OSError):
-            return None
-        return self.folder.write_thumbnail(task.name, item.id, jpeg)
 
     def _final_records(self, task: Task, prepared: list[Prepared]) -> list[ItemRecord]:
         on_disk = self.folder.read_records(task.name)
@@ -354,16 +367,19 @@ class Runner:
         return [scored(task, p.item, on_disk[p.item.id]) for p in prepared]
 
     def _check_parity(self, task: Task, prepared: list[Prepared], records: Sequence[ItemRecord],
-                      generation: GenerationSettings) -> dict[str, Any]:
+                      gen_for: Callable[[str], GenerationSettings]) -> dict[str, Any]:
         """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
         chosen = [(p, r) for p, r in zip(prepared, records, strict=True)
                   if not p.error and not r.error][: self.settings.check_parity]
         if not chosen:
             return {"checked": 0, "mismatches": []}
-        single = self.adapter.generate([p.requests[0][0] for p, _ in chosen], generation,
-                                       batch_size=1)
-        mismatches = [p.item.id for (p, r), g in zip(chosen, single, strict=True)
-                      if g.text != r.text]
+        mismatches = []
+        for generation, group in _by_settings([p for p, _ in chosen], gen_for):
+            single = self.adapter.generate([p.requests[0][0] for p in group], generation,
+                                           batch_size=1)
+            stored = {p.item.id: r for p, r in chosen}
+            mismatches += [p.item.id for p, g in zip(group, single, strict=True)
+                           if g.text != stored[p.item.id].text]
         if mismatches:
             self.progress.note(f"{task.name}: {len(mismatches)}/{len(chosen)} items differ at "
                                f"batch size 1: {', '.join(mismatches[:5])}")
