@@ -176,6 +176,14 @@ class ALMBench(Task):
         pred, hit = paper_exact_match(output.text, item.fields["target"])
         return ItemScore(answer=pred, score=hit)
 
+    def target(self, item: Item) -> str:
+        """Paper protocol: the option text an exact match needs; official: the judge's ground
+        truth (the answer before its options parenthesis for an MCQ)."""
+        f = item.fields
+        if not self.official:
+            return str(f["target"])
+        return str(f.get("ground_truth", f["answer"]))
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Official protocol: ask the judge for every generated answer (cached)."""
