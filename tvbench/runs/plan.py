@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tvbench.config import Config
-from tvbench.data.languages import canonical
+from tvbench.data.languages import LanguageError, resolve
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
 from tvbench.registry import UnknownNameError, import_task_folder
@@ -152,7 +152,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
         limit=limit if limit is not None else run.limit,
-        languages=tuple(canonical(x) for x in languages) if languages else run.languages,
+        languages=_languages(languages) if languages else run.languages,
         check_parity=check_parity if check_parity is not None else run.check_parity,
         retry_errors=retry_errors)
     if settings.batch_size < 1:
@@ -164,6 +164,14 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                 output=Path(output or run.output), device=device or run.device,
                 dtype=dtype or run.dtype,
                 data_mode=modes.pop() if len(modes) == 1 else "mixed")
+
+
+def _languages(values: Sequence[str]) -> tuple[str, ...]:
+    """``--languages`` as codes: BCP-47 codes or the names datasets use ("German")."""
+    try:
+        return tuple(resolve(v) for v in values if v.strip())
+    except LanguageError as exc:
+        raise PlanError(f"--languages: {exc}") from exc
 
 
 def _source(task: Task, path: str | None, mode: str) -> DataSource:
