@@ -10,7 +10,8 @@ from tvbench.report.build import build_reports
 from tvbench.report.reported import build_results, load_tables
 
 from .synthetic import task_block, write_run
-from .test_browser import PAPER, browser, opened  # noqa: F401 (browser is a fixture)
+from .test_browser import PAPER, opened
+from .test_browser import browser as _browser  # noqa: F401 (the module's Chromium fixture)
 from .test_html import HIDDEN, hidden_run
 
 
@@ -56,7 +57,7 @@ def test_unknown_averages_read_unknown_and_say_why(browser: Any, multilang_runs:
     html = build_reports([multilang_runs], tmp_path / "out", ("html",))[0][0]
     with opened(browser, html) as p:
         rows = p.page.locator("section[data-task='mvqa'] tbody.avgs tr")
-        for i, key in enumerate(("seen", "unseen")):
+        for i in range(2):  # avg seen, avg unseen
             beta = rows.nth(i).locator("td").nth(1)  # beta-7b declares no languages
             assert beta.inner_text().strip() == "unknown"
             assert "declares no training languages" in (beta.get_attribute("title") or "")

@@ -171,7 +171,8 @@ class ItemRecord:
             id=_id(raw), lang=_typed(raw, "lang", str, required=True),
             input_hash=_typed(raw, "input_hash", str), prompt=_typed(raw, "prompt", str) or "",
             output=_output(raw.get("output")), n_tokens=_typed(raw, "n_tokens", int),
-            target=raw.get("target"), answer=raw.get("answer"), score=_number(raw, "score"), metrics=metrics,
+            target=raw.get("target"), answer=raw.get("answer"), score=_number(raw, "score"),
+            metrics=metrics,
             extra=extra, error=_typed(raw, "error", str), thumb=_typed(raw, "thumb", str),
             provenance=provenance)
 

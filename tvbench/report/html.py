@@ -6,10 +6,11 @@ offline. Model outputs, prompts, answers and even model and language names are u
 they only ever reach the page through autoescaped template expressions (never ``|safe``,
 never ``Markup``), no URL is built from them, and no JSON is embedded for the script, which
 reads the escaped DOM instead. Every expression's text also passes through
-:func:`~tvbench.report.visible.visible` (the environment's ``finalize``), so a NUL, an ESC or a
-bidi override in a model output shows as a symbol wherever it lands: cell, tooltip or title. As a second line of defence, a Content-Security-Policy allows
-only the page's own script and stylesheet (by SHA-256 hash), ``data:`` images and nothing
-from the network, so even a rendering bug could not run injected code or fetch anything.
+:func:`~tvbench.report.visible.visible` (the environment's ``finalize``), so a NUL, an ESC or
+a bidi override in a model output shows as a symbol wherever it lands: cell, tooltip or
+title. As a second line of defence, a Content-Security-Policy allows only the page's own
+script and stylesheet (by SHA-256 hash), ``data:`` images and nothing from the network, so
+even a rendering bug could not run injected code or fetch anything.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Items are grouped by dataset item rather than by model, so each image is embedded once and
 the outputs of all models sit next to each other. Each output row shows, under unambiguous
-headings, the model's raw *output*, what scoring *extracted* from it, the *reference* answer(s)
-the dataset gives (the record's ``target``) and the *score*. The cap (``per_language`` items per task ×
-language, hence at most that many outputs per model) and re-encoded, downscaled thumbnails
+headings, the model's raw *output*, what scoring *extracted* from it, the *reference*
+answer(s) the dataset gives (the record's ``target``) and the *score*. The cap
+(``per_language`` items per task × language, hence at most that many outputs per model) and
+re-encoded, downscaled thumbnails
 keep the single-file report small. Everything here is untrusted text (record lines were
 type-checked on reading, but their strings are model output); the template escapes it.
 """

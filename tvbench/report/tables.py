@@ -57,7 +57,6 @@ class TaskView:
     #: Secondary metrics in first-seen order: metric name -> run label -> cell.
     secondary: dict[str, dict[str, Cell]] = field(default_factory=dict)
 
-
     def secondary_runs(self) -> list[str]:
         """Labels of the runs that have any secondary metric, in board order."""
         return [lb for lb in self.runs if any(lb in row for row in self.secondary.values())]
