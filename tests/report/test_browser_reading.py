@@ -3,16 +3,33 @@ control characters, unknown averages, comparability, and the first run's page.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tvbench.report.build import build_reports
 from tvbench.report.reported import build_results, load_tables
 
 from .synthetic import task_block, write_run
-from .test_browser import PAPER, opened
-from .test_browser import browser as _browser  # noqa: F401 (the module's Chromium fixture)
+from .test_browser import ARGS, PAPER, chromium_path, opened
 from .test_html import HIDDEN, hidden_run
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module, as in test_browser; None when missing, so each test
+    fails through ``opened`` (never skips)."""
+    if not Path(chromium_path()).is_file():
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=ARGS, headless=True)
+        yield b
+        b.close()
 
 
 def _open_all(page: Any) -> None:
