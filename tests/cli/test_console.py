@@ -133,3 +133,11 @@ def test_the_real_checkpoint_hint_follows_tiny_or_bundled_runs_only() -> None:
     assert len(hint) <= 80  # one line
     assert next_step_hint(tiny=False, bundled=True) == hint
     assert next_step_hint(tiny=False, bundled=False) is None
+
+
+def test_parity_lines_cover_only_the_tasks_of_this_run() -> None:
+    """results.json keeps the blocks of tasks run earlier into the same folder; a task this
+    run did not touch gets no parity line (it was not re-run, whatever its kind)."""
+    res = {"tasks": {"ocrbench": {},  # from an earlier run, before --check-parity
+                     "textvqa": {"parity": {"checked": 2, "batch_size": 8, "mismatches": []}}}}
+    assert [line.split(":")[0] for line in parity_lines(res, 2, ["textvqa"])] == ["textvqa"]

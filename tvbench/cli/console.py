@@ -201,13 +201,16 @@ def model_table(name: str, results: Mapping[str, Any]) -> Group:
     return titled(visible(name), table)
 
 
-def parity_lines(results: Mapping[str, Any], requested: int) -> list[str]:
-    """What ``--check-parity N`` found, per task: items re-run at batch size 1 and the ids
-    whose output differed from the batched run (log-likelihood tasks are not re-run)."""
+def parity_lines(results: Mapping[str, Any], requested: int,
+                 tasks: Sequence[str] | None = None) -> list[str]:
+    """What ``--check-parity N`` found, per task of this run (``tasks``; default all in
+    ``results``): items re-run at batch size 1 and the ids whose output differed from the
+    batched run (log-likelihood tasks are not re-run)."""
     if not requested:
         return []
     lines = []
-    for task, b in results["tasks"].items():
+    for task in results["tasks"] if tasks is None else tasks:
+        b = results["tasks"].get(task, {})
         parity = b.get("parity")
         if not isinstance(parity, Mapping):
             lines.append(f"{task}: not checked (a log-likelihood task; --check-parity "

@@ -103,8 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         folders.append(folder.root)
         if shard.main:
             console.print(model_table(entry.name, results))
-            console.print(remarks(model_notes(results),
-                                  parity_lines(results, model.settings.check_parity)))
+            console.print(remarks(model_notes(results), parity_lines(
+                results, model.settings.check_parity, [t.task.name for t in plan.tasks])))
     if scorers.judge is not None:
         scorers.judge.close()
     distributed.shutdown(shard)
