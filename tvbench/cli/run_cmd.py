@@ -13,10 +13,13 @@ from rich.markup import escape
 from tvbench import config as configuration
 from tvbench.cli.console import (
     RunProgress,
-    language_table,
+    language_tables,
     make_console,
     model_notes,
     model_table,
+    next_step_hint,
+    parity_lines,
+    remarks,
     step,
 )
 from tvbench.runs import distributed
@@ -115,15 +118,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         folders.append(folder.root)
         if shard.main:
             console.print(model_table(entry.name, results))
-            for note in model_notes(results):
-                console.print(f"  note: {escape(note)}", overflow="fold")
+            console.print(remarks(model_notes(results), parity_lines(
+                results, model.settings.check_parity, [t.task.name for t in plan.tasks])))
     if scorers.judge is not None:
         scorers.judge.close()
     distributed.shutdown(shard)
     if not shard.main:
         return 0
     for task_plan in plan.tasks:
-        console.print(language_table(task_plan.task.name, finished))
+        for table in language_tables(task_plan.task.name, finished, console.width):
+            console.print(table)
     if not args.no_report:
         from tvbench.report.build import refresh_reports
 
@@ -131,4 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print("reports: " + ", ".join(str(p) for p in paths))
     console.print(f"run folders: {', '.join(str(f) for f in folders)} "
                   f"({time.perf_counter() - started:.1f}s)")
+    hint = next_step_hint(any(m.entry.tiny for m in models), plan.data_mode == "bundled")
+    if hint:
+        console.print(escape(hint))
     return 0

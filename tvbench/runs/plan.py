@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tvbench.config import Config, RunDefaults
-from tvbench.data.languages import canonical
+from tvbench.data.languages import LanguageError, resolve
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
 from tvbench.registry import UnknownNameError, import_task_folder
@@ -206,15 +206,19 @@ def _subset(run: RunDefaults, size: int | None, seed: int | None, limit: int | N
 
 
 def _languages(value: str | Sequence[str]) -> str | tuple[str, ...]:
-    """A preset name ("paper", "all") as it is, or language codes in canonical form."""
-    names = [value] if isinstance(value, str) else list(value)
+    """A preset name ("paper", "all") as it is, or languages as codes: BCP-47 codes or the
+    names datasets use ("German")."""
+    names = [value] if isinstance(value, str) else [v for v in value if v.strip()]
     if len(names) == 1 and names[0] in LANGUAGE_PRESETS:
         return names[0]
     presets = [n for n in names if n in LANGUAGE_PRESETS]
     if presets:
         raise PlanError(f"--languages {','.join(names)}: {presets[0]!r} is a preset and "
                         "cannot be combined with language codes")
-    return tuple(canonical(x) for x in names)
+    try:
+        return tuple(resolve(v) for v in names)
+    except LanguageError as exc:
+        raise PlanError(f"--languages: {exc}") from exc
 
 
 def _source(task: Task, path: str | None, mode: str) -> DataSource:
