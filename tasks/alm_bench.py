@@ -268,6 +268,18 @@ class ALMBench(Task):
         pred, hit = paper_exact_match(output.text, item.fields["target"])
         return ItemScore(answer=pred, score=hit)
 
+    def target(self, item: Item) -> str:
+        """The letter protocols: the target letter and its option (``"b) Paris"``; the letter
+        alone is compared); answer text: the option text an exact match needs; official:
+        the judge's ground truth (the answer before its options parenthesis for an MCQ)."""
+        f = item.fields
+        if self.letters:
+            letter = f.get("target_letter")
+            return f"{letter}) {f['target']}" if letter else f"(no letter) {f['target']}"
+        if not self.official:
+            return str(f["target"])
+        return str(f.get("ground_truth", f["answer"]))
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Official protocol: ask the judge for every generated answer (cached)."""

@@ -191,6 +191,10 @@ class CCOCR(Task):
         return ItemScore(answer=doc_parsing.clean_prediction(op, text), score=value,
                           metrics={"score": value}, extra={**extra, "op": op})
 
+    def target(self, item: Item) -> str:
+        """The ground truth text (KIE: its JSON; doc parsing: its markup)."""
+        return str(item.fields["answer"])
+
     def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         def only(tracks: Sequence[str], pick: Callable[[Mapping[str, Any]], list[float]]
                  ) -> Callable[[Item, ItemRecord], list[float] | None]:

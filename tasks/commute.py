@@ -164,6 +164,10 @@ class CoMMuTE(Task):
         return ItemScore(answer=answer, score=1.0 if won else 0.0,
                          metrics={"logprob_correct": good, "logprob_incorrect": bad})
 
+    def target(self, item: Item) -> dict[str, str]:
+        """Both candidates, named by which one is right."""
+        return {"correct": item.fields["correct"], "incorrect": item.fields["incorrect"]}
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Generative variant: COMET of the output against both candidates."""

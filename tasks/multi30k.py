@@ -110,8 +110,10 @@ class Multi30K(Task):
         if not isinstance(output, Generation):
             raise TypeError("multi30k scores generations")
         # The fork scores the raw generation; XCOMET arrives in rescore.
-        return ItemScore(answer=output.text, score=None,
-                         extra={"reference": item.fields["reference"]})
+        return ItemScore(answer=output.text, score=None)
+
+    def target(self, item: Item) -> str:
+        return str(item.fields["reference"])
 
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:

@@ -64,6 +64,10 @@ class OCRBench(Task):
         hit = ocrbench_hit(output.text, f["answers"], f["dataset"], self.config["protocol"])
         return ItemScore(answer=output.text.strip(), score=float(hit))
 
+    def target(self, item: Item) -> list[str]:
+        """Every accepted answer (a hit is any of them found in the output)."""
+        return list(item.fields["answers"])
+
     def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         def mean(_it: Item, r: ItemRecord) -> list[float] | None:
             return None if r.score is None else mean_stats(r.score)

@@ -74,6 +74,10 @@ class TextVQA(Task):
         acc = vqa_accuracy(output.text, item.fields["answers"], normalize)
         return ItemScore(answer=normalize(output.text), score=acc)
 
+    def target(self, item: Item) -> list[str]:
+        """The annotators' answers (ten in the real data), repeats kept: they set the score."""
+        return [str(a) for a in item.fields["answers"]]
+
     def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         def stats(_it: Item, r: ItemRecord) -> list[float] | None:
             return None if r.score is None else mean_stats(r.score)

@@ -122,6 +122,13 @@ class ViMULBench(Task):
         return ItemScore(answer=None if chosen is None else option_letter(chosen),
                          score=1.0 if chosen == f["correct"] else 0.0)
 
+    def target(self, item: Item) -> str:
+        """MCQ: the correct option with its letter; open-ended: the reference answer."""
+        f = item.fields
+        if f["question_type"] == "mcq":
+            return f"{option_letter(f['correct'])}. {f['answer']}"
+        return str(f["answer"])
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Judge the open-ended answers; without a judge, withhold the headline and say why."""

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tvbench.report.compare import render_compare, task_flips, visible, write_compare
+from tvbench.report.compare import render_compare, task_flips, write_compare
 from tvbench.report.load import read_run
+from tvbench.report.visible import visible
 
 from .synthetic import jpeg, record, task_block, write_run
 from .test_browser import XSS, browser, opened  # noqa: F401  (browser is a fixture)
@@ -69,7 +70,7 @@ def test_lower_is_better_flips_and_reported_runs(tmp_path: Path) -> None:
 
 def test_control_and_invisible_characters_become_visible() -> None:
     assert visible("a\x1b[31mb\x00\tc\nd\x7f") == "a␛[31mb␀\tc\nd␡"
-    assert visible("abc\u202edef\u200b") == "abc⟨U+202E⟩def⟨U+200B⟩"
+    assert visible("abc\u202edef\u200b") == "abc⟨RLO⟩def⟨U+200B⟩"
     assert visible("Grüße, 你好") == "Grüße, 你好"
 
 
@@ -113,7 +114,7 @@ def test_the_page_in_chromium_is_self_contained_and_escapes(browser: Any,  # noq
         img = first.locator("img")
         assert img.evaluate("i => i.complete && i.naturalWidth") > 0
         sw = p.page.locator("details.lang[data-lang='sw'] article.flip")
-        assert sw.locator(".candidate pre.output").inner_text() == "␛[31mred␛[0m⟨U+202E⟩"
+        assert sw.locator(".candidate pre.output").inner_text() == "␛[31mred␛[0m⟨RLO⟩"
         assert sw.locator(".id").inner_text() == f"x{c}"
         assert p.page.locator("#candidate-name").inner_text().startswith("cand (")
 

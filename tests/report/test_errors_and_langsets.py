@@ -47,12 +47,15 @@ def test_a_different_language_set_is_marked_and_explained(tmp_path: Path) -> Non
     assert any(line.startswith("measured-m: 10 language(s)") for line in view.langset_warnings)
     assert any("7 language(s) (de, es, fr, it, ko, pt, ru)" in line
                for line in view.langset_warnings)
+    # explained once, in the page's collapsed Comparability section (no warning boxes)
     md = render_markdown(board)
-    assert "Different language sets — cc\\_ocr" in md and "≠L" in md
+    details = md[md.index("<details><summary>Comparability"):]
+    assert "**cc\\_ocr**" in details and "- ≠L: measured-m: 10 language(s)" in details
     assert "(2 err)" in md
     html = render_html(board, load_runs([tmp_path / "runs", PAPER]).runs)
-    assert "Different language sets — cc_ocr" in html and 'class="langset"' in html
-    assert '<span class="errs"' in html and "2 err" in html
+    explained = html[html.index('<details class="comparability"'):]
+    assert 'class="diff langset-diff"' in explained and "measured-m: 10 language(s)" in explained
+    assert 'class="langset"' in html and '<span class="errs"' in html and "2 err" in html
 
 
 def test_the_paper_set_is_not_marked(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     names = args.model or FAMILIES.names()
     sizes = [int(x) for x in args.batch_sizes.split(",")]
     inputs = bench.bench_inputs(args.items)
-    lines = [f"Measured {dt.date.today().isoformat()} on {bench.machine()}; best of "
+    lines = [f"Measured {dt.date.today().isoformat()} on {bench.machine()}{_conditions()}; best of "
              f"{args.repeat}, {args.items} TextVQA inputs, {args.new_tokens} new tokens max.",
              "", "| model | batch size | items/s | new tokens/s | speed-up vs bs 1 |",
              "|---|---:|---:|---:|---:|"]
@@ -72,6 +73,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         _write_section(Path(args.write), text)
         print(f"updated {args.write}")
     return 0
+
+
+def _conditions() -> str:
+    """The 1-minute load average as the measurement starts, and OMP_NUM_THREADS when set:
+    other processes on a shared machine, and how many threads each takes, move every number
+    here, so the reader should know both."""
+    out = ""
+    try:
+        out += f", load average {os.getloadavg()[0]:.1f} at the start"
+    except (AttributeError, OSError):
+        pass
+    threads = os.environ.get("OMP_NUM_THREADS")
+    return out + (f", OMP_NUM_THREADS={threads}" if threads else "")
 
 
 def _write_section(path: Path, text: str) -> None:

@@ -20,10 +20,13 @@ from tvbench import config as configuration
 from tvbench.cli.console import (
     RunProgress,
     error_lines,
-    language_table,
+    language_tables,
     make_console,
     model_notes,
     model_table,
+    next_step_hint,
+    parity_lines,
+    remarks,
     step,
 )
 from tvbench.runs import distributed
@@ -225,8 +228,8 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
             finished.append((model.entry.name, results))
             if shard.main:
                 console.print(model_table(model.entry.name, results))
-                for note in model_notes(results):
-                    console.print(f"  note: {escape(note)}", overflow="fold")
+                console.print(remarks(model_notes(results), parity_lines(
+                    results, model.settings.check_parity, [t.task.name for t in plan.tasks])))
     finally:
         if scorers.judge is not None:
             scorers.judge.close()
@@ -234,7 +237,8 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
     if not shard.main:
         return 0
     for task_plan in plan.tasks if finished else ():
-        console.print(language_table(task_plan.task.name, finished))
+        for table in language_tables(task_plan.task.name, finished, console.width):
+            console.print(table)
     if not args.no_report:
         from tvbench.report.build import refresh_reports
 
@@ -242,6 +246,9 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
         console.print("reports: " + ", ".join(str(p) for p in paths))
     console.print(f"run folders: {', '.join(str(f.root) for f in folders)} "
                   f"({time.perf_counter() - started:.1f}s)")
+    hint = next_step_hint(any(m.entry.tiny for m in models), plan.data_mode == "bundled")
+    if hint:
+        console.print(escape(hint))
     names = [t.task.name for t in plan.tasks]
     return _exit_status(finished, names, stopped, args.allow_errors, console)
 

@@ -8,10 +8,10 @@ has been handed on can be trusted to stay what it was.
 :meth:`ItemRecord.to_json` and :meth:`ItemRecord.from_json` are the line format of
 ``records/<task>.jsonl``. The keys are those tvbench has always written (``id``, ``lang``,
 ``input_hash``, ``prompt``, ``output``, ``answer``, ``score``, ``error``, and when they carry
-something ``n_tokens``, ``metrics``, ``stats``, ``extra``, ``thumb``), so older run folders read
-back unchanged (``stats`` is newer: a record without it simply has none). Lines are
-untrusted on the way in: a value of the wrong type is a :class:`RecordFormatError` that
-names the field.
+something ``n_tokens``, ``target``, ``metrics``, ``stats``, ``extra``, ``thumb``), so older run
+folders read back unchanged (``target`` and ``stats`` are newer: a record without them simply
+has none). Lines are untrusted on the way in: a value of the wrong type is a
+:class:`RecordFormatError` that names the field.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ class ItemRecord:
     prompt: str = ""
     output: Output = None
     n_tokens: int | None = None  # tokens generated (generation items only)
+    #: The gold answer(s) as the dataset gives them (``Task.target``), kept beside the output
+    #: so a reader can judge an item without the dataset, as lmms-eval's sample logs allow.
+    target: Json = None
     answer: Json = None  # what scoring extracted from the output
     score: float | None = None
     metrics: Mapping[str, float] = field(default_factory=lambda: EMPTY)
@@ -104,7 +107,7 @@ class ItemRecord:
     def __post_init__(self) -> None:
         # The one place a record's fields are written: freezing its own values while it is
         # being created. Everything else makes a new record with dataclasses.replace.
-        for name in ("answer", "metrics", "stats", "extra", "provenance"):
+        for name in ("target", "answer", "metrics", "stats", "extra", "provenance"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
         if isinstance(self.output, list):
             object.__setattr__(self, "output", tuple(self.output))
@@ -137,6 +140,8 @@ class ItemRecord:
                                "prompt": self.prompt, "output": _output_json(self.output)}
         if self.n_tokens is not None:
             out["n_tokens"] = self.n_tokens
+        if self.target is not None:
+            out["target"] = thaw(self.target)
         out["answer"] = thaw(self.answer)
         out["score"] = self.score
         if self.metrics:
@@ -178,8 +183,8 @@ class ItemRecord:
             id=_id(raw), lang=_typed(raw, "lang", str, required=True),
             input_hash=_typed(raw, "input_hash", str), prompt=_typed(raw, "prompt", str) or "",
             output=_output(raw.get("output")), n_tokens=_typed(raw, "n_tokens", int),
-            answer=raw.get("answer"), score=_number(raw, "score"), metrics=metrics,
-            stats=stats, extra=extra, error=_typed(raw, "error", str),
+            target=raw.get("target"), answer=raw.get("answer"), score=_number(raw, "score"),
+            metrics=metrics, stats=stats, extra=extra, error=_typed(raw, "error", str),
             thumb=_typed(raw, "thumb", str), provenance=provenance)
 
     @classmethod

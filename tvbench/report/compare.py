@@ -14,7 +14,6 @@ an output that differs only by an escape sequence or a bidi override does not lo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -27,29 +26,12 @@ from tvbench.report.html import csp_hash, environment
 from tvbench.report.item_browser import clip, output_text, score_text, thumbnail_uri
 from tvbench.report.load import Run, read_run, text
 from tvbench.report.tables import Language, language
+from tvbench.report.visible import visible
 from tvbench.runs.store import atomic_write
 
 #: Flipped items shown per task × language (the counts always cover all of them).
 PER_LANGUAGE = 40
 TEMPLATE, STYLE = "compare.html.j2", "compare.css.j2"
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
-                        "\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
-def visible(value: str) -> str:
-    """Control characters as Unicode control pictures (␛ for ESC), other invisible
-    formatting characters (zero-width, bidi overrides) as ⟨U+XXXX⟩; newlines and tabs stay."""
-    def mark(m: re.Match[str]) -> str:
-        code = ord(m.group())
-        if code < 0x20:
-            return chr(0x2400 + code)
-        if code == 0x7F:
-            return "\u2421"
-        return f"⟨U+{code:04X}⟩"
-
-    return _INVISIBLE.sub(mark, value)
-
-
 @dataclass(frozen=True)
 class Side:
     """One run's view of a flipped item."""

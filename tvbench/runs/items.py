@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tvbench.data.inputs import ModelInput
 from tvbench.data.item import Item
 from tvbench.data.media import MediaError
 from tvbench.data.outputs import Generation, LogLikelihood
-from tvbench.data.record import EMPTY, Continuation, ItemRecord
+from tvbench.data.record import EMPTY, Continuation, ItemRecord, freeze
 from tvbench.tasks.base import Task
 
 
@@ -80,17 +81,29 @@ def record_of(prepared: Prepared, output: Generation | list[LogLikelihood] | Non
     return record
 
 
-def scored(task: Task, item: Item, record: ItemRecord) -> ItemRecord:
-    """``record`` with answer, score, metrics and extra computed afresh from its output.
+def gold(task: Task, item: Item) -> Any:
+    """The item's reference answer(s) for its record; None for a broken item (its fields
+    may be missing, and the record already says why)."""
+    if item.error:
+        return None
+    try:
+        return task.target(item)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
 
-    A record without output (a data or model error) is returned as it is; a scoring failure
-    becomes the record's error.
+
+def scored(task: Task, item: Item, record: ItemRecord) -> ItemRecord:
+    """``record`` with target, answer, score, metrics and extra computed afresh.
+
+    A record without output (a data or model error) keeps its error and gets only the
+    item's target; a scoring failure becomes the record's error.
     """
+    target = freeze(gold(task, item))
     output = record.model_output()
     if output is None:
-        return record
-    base = replace(record, answer=None, score=None, metrics=EMPTY, extra=EMPTY, error=None,
-                   provenance=EMPTY)
+        return record if record.target == target else replace(record, target=target)
+    base = replace(record, target=target, answer=None, score=None, metrics=EMPTY, extra=EMPTY,
+                   error=None, provenance=EMPTY)
     try:
         result = task.score(item, output)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:

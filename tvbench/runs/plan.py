@@ -227,7 +227,7 @@ def _languages(value: str | Sequence[str], flag: str = "--languages"
                ) -> str | tuple[str, ...]:
     """A preset name ("paper", "all") as it is, or language codes (dataset names such as
     "German" map to their codes; an unknown one is an error naming the flag)."""
-    names = [value] if isinstance(value, str) else list(value)
+    names = [value] if isinstance(value, str) else [v for v in value if v.strip()]
     if len(names) == 1 and names[0] in LANGUAGE_PRESETS:
         return names[0]
     presets = [n for n in names if n in LANGUAGE_PRESETS]

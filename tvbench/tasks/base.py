@@ -242,6 +242,16 @@ class Task:
         """Pure: the answer extracted from ``output`` and its score (no model, no I/O)."""
         raise NotImplementedError
 
+    def target(self, item: Item) -> Any:
+        """The item's gold answer(s), as a reader should see them next to the output.
+
+        Kept in the item's record (``ItemRecord.target``) and shown by the report's item
+        browser. A function of the item alone, so items whose model call failed keep it too.
+        JSON-like: a string, a list of accepted answers, or a small mapping (e.g. the correct
+        and the incorrect candidate). None when the task has no reference to show.
+        """
+        return None
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Model-based metrics (COMET, a judge) over the scored records, as new records.
