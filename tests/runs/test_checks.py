@@ -34,7 +34,7 @@ def test_a_task_without_any_of_the_languages_fails_the_plan() -> None:
     assert "--tasks alm_bench,multi30k,commute,vimul_bench,cc_ocr" in message
     plan = build_plan(CFG, languages=["de", "en"])  # every task has one of them
     assert plan.models[0].settings.languages == ("de", "en")
-    with pytest.raises(PlanError, match="--languages 'xx-nope'"):
+    with pytest.raises(PlanError, match="--languages: unknown language 'xx-nope'"):
         build_plan(CFG, tasks=["alm_bench"], languages=["xx-nope"])
 
 

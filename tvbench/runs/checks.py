@@ -92,7 +92,7 @@ def resolve_languages(languages: Iterable[str], flag: str = "--languages") -> li
         try:
             out.append(resolve(value))
         except LanguageError as exc:
-            raise PlanError(f"{flag} {value!r}: {exc}") from None
+            raise PlanError(f"{flag}: {exc}") from None
     return out
 
 
