@@ -149,6 +149,8 @@ MODEL_KEYS: dict[str, Key] = {
     "max_frames": Key(int, rule=_at_least(1)),
     "max_new_tokens": Key(int, rule=_at_least(1)),
     "processor_kwargs": _TABLE,
+    "compile": _STR,
+    "batch_invariant": _BOOL,
     # OpenAI-compatible HTTP backend
     "base_url": Key(str, rule=_http_url),
     "model": _STR,

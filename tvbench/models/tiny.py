@@ -8,7 +8,6 @@ templates, and seeded weights so that building twice gives byte-identical safete
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from typing import Any
 
 from tvbench.cache import cache_root
 from tvbench.models.families import RegistryView, architectures
+from tvbench.models.loading import TINY_MARKER
 
 #: Bumped whenever a builder changes, so cached checkpoints are rebuilt.
 TINY_VERSION = 2
@@ -56,7 +56,7 @@ def build_tiny(family: str, folder: str | os.PathLike[str]) -> Path:
         if missing:  # transformers writes weights on rank 0 only once torch.distributed is up
             raise RuntimeError(f"tiny {family} checkpoint is incomplete (missing {missing}); "
                                "build it before torch.distributed is initialised")
-        (tmp / "tvbench_tiny.json").write_text(json.dumps(
+        (tmp / TINY_MARKER).write_text(json.dumps(
             {"architecture": family, "family": FAMILY_OF.get(family, family),
              "tiny_version": TINY_VERSION}, indent=2) + "\n")
         if dest.exists():
@@ -82,7 +82,7 @@ def cached_tiny(family: str) -> Path:
     import fcntl
 
     folder = tiny_cache_dir() / f"{family}-v{TINY_VERSION}"
-    marker = folder / "tvbench_tiny.json"
+    marker = folder / TINY_MARKER
     if marker.is_file():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -92,10 +92,3 @@ def cached_tiny(family: str) -> Path:
             build_tiny(family, folder)
     return folder
 
-
-def checkpoint_digest(folder: str | os.PathLike[str]) -> str:
-    """A short content hash of a local checkpoint's weights, standing in for a hub revision."""
-    h = hashlib.sha256()
-    for p in sorted(Path(folder).glob("*.safetensors")):
-        h.update(p.read_bytes())
-    return h.hexdigest()[:12]
