@@ -37,6 +37,7 @@ class RunDefaults:
     tasks: tuple[str, ...] = ()
     data: str = "bundled"  # "bundled" (shipped synthetic sets) or "hub" (the real datasets)
     batch_size: int = 8
+    batch_tokens: int | None = None
     output: str = "runs"
     device: str = "auto"
     dtype: str = "auto"
@@ -127,6 +128,7 @@ _RUN = {
     "tasks": _STRINGS,
     "data": Key(str, rule=_data_mode),
     "batch_size": Key(int, rule=_at_least(1)),
+    "batch_tokens": Key(int, rule=_at_least(1)),
     "output": _STR,
     "device": _STR,
     "dtype": _STR,
@@ -171,7 +173,7 @@ _COMET = {"python": _STR, "model": _STR, "batch_size": Key(int), "gpus": Key(int
           "timeout": _NUMBER}
 _JUDGE = {"model": _STR, "max_retries": Key(int), "cache": _STR}
 _GATE = {"max_drop": _NUMBER, "min_score": _NUMBER, "per_language": _BOOL,
-         "allow_errors": _BOOL, "tasks": _TABLE}
+         "allow_errors": _BOOL, "allow_batch_size_change": _BOOL, "tasks": _TABLE}
 _GATE_TASK = {"max_drop": _NUMBER, "min_score": _NUMBER}
 
 

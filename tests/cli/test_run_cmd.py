@@ -54,3 +54,23 @@ def test_a_malformed_config_names_file_key_and_line(cli) -> None:
     code, out = cli("run", "--no-report")
     assert code == 2
     assert "tvbench.toml:3: key 'run.modles'" in out and "Did you mean 'models'" in out
+
+
+def test_token_budget_and_parity_check_end_to_end(cli) -> None:
+    code, out = cli("run", "--model", "aya_vision", "--tasks", "textvqa,commute", "--output",
+                    "o", "--no-report", "--batch-size", "8", "--batch-tokens", "300",
+                    "--check-parity", "4")
+    assert code == 0, out
+    flat = " ".join(out.split())  # the console wraps long notes
+    assert "parity: 0/4 checked items differ from batch size 1 at batch size 8" in flat
+    results = json.loads(Path("o/tiny-aya_vision/results.json").read_text())
+    run = results["run"]
+    assert (run["batch_size"], run["batch_tokens"], run["device"], run["batch_exact"]) == (
+        8, 300, "cpu", True)
+    assert results["tasks"]["textvqa"]["parity"]["divergence"] == 0.0
+    assert results["tasks"]["commute"]["parity"]["max_abs_diff"] < 1e-4
+    code, out = cli("report", "o", "--out", "rep", "--format", "md")
+    assert code == 0, out
+    board = " ".join(Path("rep/leaderboard.md").read_text().split())
+    assert "parity: 0/4 checked items differ from batch size 1 at batch size 8 (0.0 % " \
+           "divergence)" in board

@@ -79,3 +79,16 @@ def test_a_loglikelihood_task_is_refused_for_an_http_model_at_plan_time() -> Non
 def test_batch_size_must_be_positive() -> None:
     with pytest.raises(PlanError, match="batch-size"):
         build_plan(CFG, models=["gemma3"], tasks=["textvqa"], batch_size=-1)
+
+
+def test_throughput_flags_reach_the_settings_and_the_model_entries() -> None:
+    plan = build_plan(CFG, models=["gemma3", "random:qwen2_5_vl-small"], tasks=["textvqa"],
+                      batch_tokens=4096, compile="inductor", batch_invariant=True)
+    assert all(m.settings.batch_tokens == 4096 for m in plan.models)
+    assert all(m.entry.compile == "inductor" and m.entry.batch_invariant for m in plan.models)
+    assert plan.models[1].entry.path == "random:qwen2_5_vl-small"
+    plain = build_plan(CFG, models=["gemma3"], tasks=["textvqa"])
+    assert plain.models[0].settings.batch_tokens is None
+    assert plain.models[0].entry.compile is None and not plain.models[0].entry.batch_invariant
+    with pytest.raises(PlanError, match="batch-tokens"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"], batch_tokens=0)

@@ -30,6 +30,9 @@ def add_parser(sub: Any) -> None:
                    help="also gate every language's score")
     p.add_argument("--allow-errors", action="store_true", default=None,
                    help="do not fail on per-item errors")
+    p.add_argument("--allow-batch-size-change", action="store_true", default=None,
+                   help="compare runs made at different batch sizes even where outputs depend "
+                   "on the batch (GPU, bf16)")
     p.add_argument("--markdown", metavar="FILE", help="also write the verdict as Markdown")
     p.set_defaults(func=cmd_gate)
 
@@ -65,9 +68,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
         cfg.gate.get("per_language", False))
     allow_errors = args.allow_errors if args.allow_errors is not None else bool(
         cfg.gate.get("allow_errors", False))
+    allow_batch = args.allow_batch_size_change if args.allow_batch_size_change is not None \
+        else bool(cfg.gate.get("allow_batch_size_change", False))
     report = compare(_load(args.candidate), _load(args.baseline), default=default,
                      per_task=per_task, tasks=args.tasks.split(",") if args.tasks else None,
-                     per_language=per_language, allow_errors=allow_errors)
+                     per_language=per_language, allow_errors=allow_errors,
+                     allow_batch_size_change=allow_batch)
     table = Table(title=f"gate: {args.candidate} vs {args.baseline}")
     for col in ("task", "lang", "candidate", "baseline", "Δ", "verdict", "reason"):
         table.add_column(col, overflow="fold")

@@ -34,7 +34,17 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--tasks", metavar="T1,T2", help="comma-separated task names")
     p.add_argument("--languages", metavar="de,fr", help="only these languages (BCP-47)")
     p.add_argument("--limit", type=int, metavar="N", help="at most N items per language")
-    p.add_argument("--batch-size", type=int, metavar="N")
+    p.add_argument("--batch-size", type=int, metavar="N",
+                   help="inputs per model batch (the item cap)")
+    p.add_argument("--batch-tokens", type=int, metavar="N",
+                   help="also cap each batch at N padded tokens, visual tokens included "
+                   "(transformers backend)")
+    p.add_argument("--compile", nargs="?", const="inductor", metavar="BACKEND",
+                   help="generate with a static KV cache and torch.compile (default backend "
+                   "inductor; transformers backend)")
+    p.add_argument("--batch-invariant", action="store_true",
+                   help="float32, TF32 off, deterministic kernels (transformers); vLLM's "
+                   "batch-invariant mode (see README for where outputs equal batch size 1)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default=None)
     p.add_argument("--output", metavar="DIR", help="root folder for run folders (default runs/)")
@@ -64,7 +74,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         languages=args.languages.split(",") if args.languages else None, limit=args.limit,
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
-        retry_errors=args.retry_errors)
+        retry_errors=args.retry_errors, batch_tokens=args.batch_tokens, compile=args.compile,
+        batch_invariant=args.batch_invariant)
     console = make_console(args.quiet)
     if plan.data_mode == "bundled":
         console.print("data: bundled synthetic data sets (pass --data hub for the real datasets)")

@@ -71,8 +71,42 @@ def rules_from_config(gate: Mapping[str, Any], max_drop: float | None = None,
     return default, per_task
 
 
+def batch_exact(results: Mapping[str, Any]) -> bool:
+    """Whether a run's outputs are known to equal batch size 1's: ``run.batch_exact`` as the
+    runner records it (CPU and float32); for older run folders, float32 on a machine
+    without a GPU."""
+    run = results.get("run") or {}
+    if "batch_exact" in run:
+        return bool(run["batch_exact"])
+    model = results.get("model") or {}
+    gpus = (results.get("hardware") or {}).get("gpus")
+    return model.get("dtype") == "float32" and gpus == []
+
+
+def batch_size_change(candidate: Mapping[str, Any], baseline: Mapping[str, Any]) -> str | None:
+    """Why two runs cannot be compared because they batched differently, or None.
+
+    On a GPU in bf16 (and anywhere but the CPU in float32) outputs depend on the batch:
+    at batch size 16, 2.7 % of tiny-model generations differ from batch size 1
+    (shared/reference/gpu-findings.md §1), enough to move a score by more than a gate's
+    threshold. Runs made with the same batching, or both exact, compare as usual.
+    """
+    def batching(r: Mapping[str, Any]) -> tuple[Any, Any]:
+        run = r.get("run") or {}
+        return run.get("batch_size"), run.get("batch_tokens")
+
+    if batching(candidate) == batching(baseline):
+        return None
+    if batch_exact(candidate) and batch_exact(baseline):
+        return None
+    (cs, ct), (bs, bt) = batching(candidate), batching(baseline)
+    budget = f", token budget {bt} → {ct}" if ct != bt else ""
+    return (f"made at batch size {bs} → {cs}{budget} outside CPU float32, where outputs "
+            "depend on the batch (pass --allow-batch-size-change to compare anyway)")
+
+
 def _judge(task: str, lang: str | None, cand: Mapping[str, Any], base: Mapping[str, Any] | None,
-           rule: GateRule, allow_errors: bool) -> Check:
+           rule: GateRule, allow_errors: bool, batching: str | None = None) -> Check:
     score = cand.get("score")
     if score is None:
         return Check(task, lang, None, base.get("score") if base else None, "fail",
@@ -90,6 +124,8 @@ def _judge(task: str, lang: str | None, cand: Mapping[str, Any], base: Mapping[s
         fields = ", ".join(f"{k} ({b} → {a})" for k, (a, b) in diff.items())
         return Check(task, lang, score, base.get("score"), "incomparable",
                      f"signatures differ: {fields}")
+    if batching is not None:
+        return Check(task, lang, score, base.get("score"), "incomparable", batching)
     if base.get("score") is None:
         return Check(task, lang, score, None, "no baseline", "baseline not scored")
     drop = base["score"] - score
@@ -102,9 +138,10 @@ def _judge(task: str, lang: str | None, cand: Mapping[str, Any], base: Mapping[s
 def compare(candidate: Mapping[str, Any], baseline: Mapping[str, Any], *,
             default: GateRule, per_task: Mapping[str, GateRule] | None = None,
             tasks: Sequence[str] | None = None, per_language: bool = False,
-            allow_errors: bool = False) -> GateReport:
+            allow_errors: bool = False, allow_batch_size_change: bool = False) -> GateReport:
     """Gate every task of ``candidate`` (or only ``tasks``) against ``baseline``."""
     per_task = per_task or {}
+    batching = None if allow_batch_size_change else batch_size_change(candidate, baseline)
     report = GateReport()
     cand_tasks = candidate.get("tasks", {})
     names = list(tasks) if tasks else list(cand_tasks)
@@ -116,10 +153,10 @@ def compare(candidate: Mapping[str, Any], baseline: Mapping[str, Any], *,
                                        "task missing from the candidate run"))
             continue
         base = baseline.get("tasks", {}).get(name)
-        report.checks.append(_judge(name, None, cand, base, rule, allow_errors))
+        report.checks.append(_judge(name, None, cand, base, rule, allow_errors, batching))
         if per_language:
             base_langs = (base or {}).get("languages", {})
             for lang, block in cand.get("languages", {}).items():
                 report.checks.append(_judge(name, lang, block, base_langs.get(lang), rule,
-                                            allow_errors))
+                                            allow_errors, batching))
     return report

@@ -107,7 +107,9 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                limit: int | None = None, batch_size: int | None = None,
                device: str | None = None, dtype: str | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
-               check_parity: int | None = None, retry_errors: bool = False) -> Plan:
+               check_parity: int | None = None, retry_errors: bool = False,
+               batch_tokens: int | None = None, compile: str | None = None,
+               batch_invariant: bool = False) -> Plan:
     run = config.run
     model_names = list(models) if models else list(run.models)
     task_names = list(tasks) if tasks else list(run.tasks)
@@ -116,6 +118,10 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     if not task_names:
         raise PlanError("no task: pass --tasks or set [run] tasks in tvbench.toml")
     entries = [parse_model_arg(m, config.models) for m in model_names]
+    if compile or batch_invariant:  # flags override the entries' own keys
+        entries = [replace(e, compile=compile or e.compile,
+                           batch_invariant=batch_invariant or e.batch_invariant)
+                   for e in entries]
     classes = resolve_tasks(config, task_names)
 
     default_mode = DATA_MODES[run.data]
@@ -151,12 +157,15 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         check_capabilities(capabilities(entry), [p.task for p in plans], entry.name)
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
+        batch_tokens=batch_tokens if batch_tokens is not None else run.batch_tokens,
         limit=limit if limit is not None else run.limit,
         languages=tuple(canonical(x) for x in languages) if languages else run.languages,
         check_parity=check_parity if check_parity is not None else run.check_parity,
         retry_errors=retry_errors)
     if settings.batch_size < 1:
         raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
+    if settings.batch_tokens is not None and settings.batch_tokens < 1:
+        raise PlanError(f"--batch-tokens must be at least 1, got {settings.batch_tokens}")
     per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
         max_new_tokens if max_new_tokens is not None else entry.max_new_tokens)))
         for entry in entries)

@@ -10,6 +10,7 @@ new records (:meth:`Task.rescore`), aggregate, and rewrite the records and resul
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,6 +36,7 @@ class RunSettings:
     """Knobs that apply to every task of one model's run, resolved by the plan."""
 
     batch_size: int = 8  # inputs per adapter batch; outputs are identical at any size
+    batch_tokens: int | None = None  # padded tokens per batch (visual included), or no cap
     limit: int | None = None  # items per language
     languages: tuple[str, ...] | None = None
     max_new_tokens: int | None = None  # cap on every task's generation length
@@ -145,8 +147,10 @@ class Runner:
         tasks = dict(old.get("tasks", {})) if old else {}
         results = {"schema_version": SCHEMA_VERSION, **environment(), "model": model,
                    "run": {"batch_size": self.settings.batch_size,
+                           "batch_tokens": self.settings.batch_tokens,
                            "limit": self.settings.limit,
-                           "max_new_tokens": self.settings.max_new_tokens},
+                           "max_new_tokens": self.settings.max_new_tokens,
+                           **batching_record(self.adapter)},
                    "tasks": tasks}
         self.folder.write_results(results)
         return results
@@ -185,8 +189,9 @@ class Runner:
         rescored = task.rescore(items, records, self.scorers)
         block = summarize_task(task, items, rescored, model=self.adapter.spec,
                                data_desc=plan.source.describe(), generation=generation)
-        if self.settings.check_parity and task.kind == "generate":
+        if self.settings.check_parity:
             block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
+            block["notes"] = [*block.get("notes", []), parity_note(block["parity"])]
         self.folder.write_records(task.name, rescored.records)
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
@@ -227,7 +232,8 @@ class Runner:
             self._write(task, [(todo[i], g) for i, g in zip(idx, gens, strict=True)], thumbs)
 
         self.adapter.generate([p.requests[0][0] for p in todo], generation,
-                              batch_size=self.settings.batch_size, on_batch=on_batch)
+                              batch_size=self.settings.batch_size, on_batch=on_batch,
+                              **self._budget())
 
     def _loglikelihood(self, task: Task, todo: list[Prepared], thumbs: set[str]) -> None:
         if not todo:
@@ -253,7 +259,12 @@ class Runner:
                 self._write(task, complete, thumbs)
 
         self.adapter.loglikelihood(inputs, conts, batch_size=self.settings.batch_size,
-                                   on_batch=on_batch)
+                                   on_batch=on_batch, **self._budget())
+
+    def _budget(self) -> dict[str, int]:
+        """The token budget, passed only when set (adapters without one need not know it)."""
+        tokens = self.settings.batch_tokens
+        return {} if tokens is None else {"batch_tokens": tokens}
 
     def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str]) -> None:
         """Append the scored records of items the model (or the data) has answered."""
@@ -298,17 +309,62 @@ class Runner:
 
     def _check_parity(self, task: Task, prepared: list[Prepared], records: Sequence[ItemRecord],
                       generation: GenerationSettings) -> dict[str, Any]:
-        """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
+        """Re-run the first N items alone (batch size 1) and compare the raw outputs: the
+        generated text, or every candidate's log-probability within ``PARITY_NATS``."""
         chosen = [(p, r) for p, r in zip(prepared, records, strict=True)
                   if not p.error and not r.error][: self.settings.check_parity]
         if not chosen:
-            return {"checked": 0, "mismatches": []}
-        single = self.adapter.generate([p.requests[0][0] for p, _ in chosen], generation,
-                                       batch_size=1)
-        mismatches = [p.item.id for (p, r), g in zip(chosen, single, strict=True)
-                      if g.text != r.text]
+            return {"checked": 0, "batch_size": self.settings.batch_size, "mismatches": [],
+                    "divergence": 0.0}
+        extra: dict[str, Any] = {}
+        if task.kind == "generate":
+            single = self.adapter.generate([p.requests[0][0] for p, _ in chosen], generation,
+                                           batch_size=1)
+            mismatches = [p.item.id for (p, r), g in zip(chosen, single, strict=True)
+                          if g.text != r.text]
+        else:
+            mismatches, worst = self._loglikelihood_parity(chosen)
+            extra["max_abs_diff"] = worst
         if mismatches:
             self.progress.note(f"{task.name}: {len(mismatches)}/{len(chosen)} items differ at "
                                f"batch size 1: {', '.join(mismatches[:5])}")
         return {"checked": len(chosen), "batch_size": self.settings.batch_size,
-                "mismatches": mismatches}
+                "mismatches": mismatches, "divergence": len(mismatches) / len(chosen), **extra}
+
+    def _loglikelihood_parity(self, chosen: list[tuple[Prepared, ItemRecord]]
+                              ) -> tuple[list[str], float]:
+        inputs = [inp for p, _ in chosen for inp, _ in p.requests]
+        conts = [c or "" for p, _ in chosen for _, c in p.requests]
+        single = iter(self.adapter.loglikelihood(inputs, conts, batch_size=1))
+        mismatches, worst = [], 0.0
+        for p, r in chosen:
+            stored = r.output if isinstance(r.output, tuple) else ()
+            diffs = [abs(ll.total - c.total) if c.total is not None else math.inf
+                     for c, ll in zip(stored, [next(single) for _ in p.requests], strict=True)]
+            worst = max([worst, *diffs])
+            if any(not d <= PARITY_NATS for d in diffs):
+                mismatches.append(p.item.id)
+        return mismatches, worst
+
+
+#: Log-likelihoods within this many nats of batch size 1's are equal (float32 on CPU agrees
+#: to about 1e-5).
+PARITY_NATS = 1e-4
+
+
+def parity_note(parity: dict[str, Any]) -> str:
+    """The parity check as one line for the terminal summary and the reports."""
+    n, bad = parity["checked"], len(parity["mismatches"])
+    rate = f" ({100 * bad / n:.1f} % divergence)" if n else ""
+    worst = (f", largest log-likelihood difference {parity['max_abs_diff']:.2g} nats"
+             if "max_abs_diff" in parity else "")
+    return (f"parity: {bad}/{n} checked items differ from batch size 1 at batch size "
+            f"{parity['batch_size']}{rate}{worst}")
+
+
+def batching_record(adapter: Adapter) -> dict[str, Any]:
+    """Where the model ran, for ``tvbench gate``: outputs equal batch size 1's exactly only
+    on the CPU in float32 (the tested case); elsewhere they can depend on the batch."""
+    device = getattr(adapter, "device", None)
+    dtype = adapter.spec.dtype
+    return {"device": device, "batch_exact": device == "cpu" and dtype == "float32"}
