@@ -29,7 +29,8 @@ def test_bench_writes_every_phase_per_batch_size_and_a_labelled_section(cli) -> 
     assert set(rows) == {1, 2}
     for row in rows.values():
         for key in ("data", "preprocess", "model", "postprocess", "wall", "items_per_s",
-                    "tokens_per_s", "outside_model", "overlap_ratio"):
+                    "tokens_per_s", "outside_model", "wall_over_max_cpu_model",
+                    "wall_over_max_preprocess_model"):
             assert row[key] is not None and row[key] >= 0, key
         assert row["model"] > 0 and row["wall"] > 0 and row["tokens"] > 0
         assert row["peak_gpu_gib"] is None  # no GPU here

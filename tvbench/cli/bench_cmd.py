@@ -172,14 +172,15 @@ def _rows(result: Any) -> list[str]:
             f"{_fmt(phases.get('preprocess'))} | {_fmt(phases.get('model'))} | "
             f"{_fmt(phases.get('postprocess'))} | {r.wall:.2f} | "
             f"{_fmt(share, 1)}{' %' if share is not None else ''} | "
-            f"{_fmt(r.overlap_ratio)} | {_fmt(r.peak_gpu_gib, 1)} | {_parity_cell(r.parity)} |")
+            f"{_fmt(r.overlap_ratio)} | {_fmt(r.preprocess_ratio)} | "
+            f"{_fmt(r.peak_gpu_gib, 1)} | {_parity_cell(r.parity)} |")
     return lines
 
 
 HEADER = ["| model | batch size | items/s | tokens/s | × bs 1 | data s | preprocess s | model s "
-          "| postprocess s | wall s | outside model | wall / max(CPU, model) | peak GiB | "
-          "≠ bs 1 |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "| postprocess s | wall s | outside model | wall / max(CPU, model) | "
+          "wall / max(preprocess, model) | peak GiB | ≠ bs 1 |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
 
 def _table(result: Any) -> str:

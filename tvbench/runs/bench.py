@@ -65,10 +65,19 @@ class Sweep:
         cpu = self.phases["data"] + self.phases["preprocess"]
         return self.wall / max(cpu, self.phases["model"], 1e-9)
 
+    @property
+    def preprocess_ratio(self) -> float | None:
+        """wall / max(preprocess, model), media decoding left out of the CPU side."""
+        if self.phases is None:
+            return None
+        return self.wall / max(self.phases["preprocess"], self.phases["model"], 1e-9)
+
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out.update(items_per_s=self.items_per_s, tokens_per_s=self.tokens_per_s,
-                   outside_model=self.outside_model, overlap_ratio=self.overlap_ratio,
+                   outside_model=self.outside_model,
+                   wall_over_max_cpu_model=self.overlap_ratio,
+                   wall_over_max_preprocess_model=self.preprocess_ratio,
                    **{name: (self.phases or {}).get(name) for name in PHASES})
         return out
 
