@@ -1,8 +1,8 @@
 """ALM-Bench (``MBZUAI/ALM-Bench``, test): culturally diverse VQA in 100 languages.
 
-Protocol ``paper`` (default, the TowerVision fork): MCQ items, exact match of the "Final
-Answer:" line; ``official``: all four question types, scored by an LLM judge.
-Protocol notes and sources: BENCHMARKS.md#alm-bench
+``paper`` (default): the TowerVision fork's letter version B (MCQ, lettered options, "Final
+Answer:" letter vs a fuzzy-matched target letter); ``paper-a``, ``answer-text``, ``official``.
+Protocol notes and sources (fork file and code-index id per detail): BENCHMARKS.md#alm-bench
 """
 
 from __future__ import annotations
@@ -28,6 +28,16 @@ from tvbench.metrics.alm import (
     split_answer_options,
     template_hash,
 )
+from tvbench.metrics.alm_letters import (
+    COUNTRY_MAP,
+    exact_target_letter,
+    extract_answer_a,
+    extract_letter,
+    fuzzy_target_letter,
+    letter_hit,
+    lettered,
+    split_letter_options,
+)
 from tvbench.scorers.judging import (
     JUDGE_TEMPLATES,
     judgeable,
@@ -36,10 +46,17 @@ from tvbench.scorers.judging import (
     with_verdict,
     without_verdict,
 )
-from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
+from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task, TaskOptionError, require
 from tvbench.tasks.scoring import Rescored, Scorers
 
 MCQ, TRUE_FALSE, LONG = "Multiple Choice Questions", "True False Question", "Long Question"
+#: Protocols with lettered options (the fork's letter versions B and A).
+LETTER_PROTOCOLS = ("paper", "paper-a")
+#: The system prompt the authors' ICLR run script declares for every ``alm-bench-*`` task
+#: (deep-spin/lmms-eval ``lmms_eval_multimodal_debug.sh`` @ 528eb124; the line passing it to
+#: the model is commented out there, so it is an option, off by default).
+ICLR_SYSTEM_PROMPT = ("End your answer with 'Final Answer: <your answer>' where <your answer> "
+                      "is strictly the option letter from the given choices only.")
 
 #: The 101 candidate languages (datasets_languages.md §1.2); one of ha/mt/so is absent.
 ALM_LANGUAGES = (
@@ -70,26 +87,40 @@ PAPER_MULTI_LANGUAGES = ("de", "es", "fr", "it", "ko", "nl", "ru", "en", "pt", "
 
 class ALMBench(Task):
     name = "alm_bench"
-    version = 1
+    version = 2
     title = "ALM-Bench"
     # Newest full commit seen on huggingface.co (revisions.md); the head is 1b766d6 (short).
     hub = HubDataset("MBZUAI/ALM-Bench", revision="a9d333d1b98daaa4727f9280629b4ff53d504e54",
                      split="test")
     languages = ALM_LANGUAGES
+    paper_languages = PAPER_MULTI_LANGUAGES
     bundled_dir = "bundled/alm_bench"
+    #: The paper breaks ALM-Bench down by these (figures on resource level, script, family).
+    language_groups = ("resource", "script", "family")
     options = {
-        "protocol": Option("paper", ("paper", "official"),
-                           "paper = TowerVision's MCQ exact match; official = ALM-Bench's "
-                           "prompts with a 0-10 LLM judge on all question types"),
-        "option_labels": Option("any", ("any", "fork"),
-                                "paper protocol: accept any localised 'Options' label, or "
-                                "only the labels of the fork's regexes"),
+        "protocol": Option("paper", ("paper", "paper-a", "answer-text", "official"),
+                           "paper = the fork's letter version B (the paper's numbers); "
+                           "paper-a = letter version A; answer-text = the fork's earlier "
+                           "exact match on the answer text; official = ALM-Bench's prompts "
+                           "with a 0-10 LLM judge on all question types"),
+        "option_labels": Option("fork", ("fork", "any"),
+                                "MCQ splitting: only the fork's 'Options' labels (an unknown "
+                                "label is an item error), or any localised label"),
+        "system_prompt": Option("none", ("none", "iclr-script"),
+                                "letter and answer-text protocols: no system prompt, or the "
+                                "one of the authors' ICLR run script"),
     }
     templates = {
-        "paper": "For the given Multiple Choice Question Answer below, analyze the question and "
-                 "answer strictly from one of the options below. End your answer with 'Final "
-                 "Answer: <your answer>' where <your answer> is strictly the choice only. "
-                 "{{ question }}\n{{ choices | join('\n') }}",
+        "letters": "For the given Multiple Choice Question Answer below, analyze the question "
+                   "and answer strictly from one of the options below. End your answer with "
+                   "'Final Answer: <your answer>' where <your answer> is strictly the choice "
+                   "letter only. Provide brief, clear responses in {{ language }} language. "
+                   "The image represents the {{ category }} in {{ country }} {{ question }}\n"
+                   "{{ choices }}",
+        "answer_text": "For the given Multiple Choice Question Answer below, analyze the "
+                       "question and answer strictly from one of the options below. End your "
+                       "answer with 'Final Answer: <your answer>' where <your answer> is "
+                       "strictly the choice only. {{ question }}\n{{ choices | join('\n') }}",
         "official_mcq": "For the given Multiple Choice Question, analyze the question and answer "
                         "strictly from one of the options below. Strictly answer the choice "
                         "only. No additional text.\n{{ question }}\n{{ options_text }}",
@@ -102,12 +133,35 @@ class ALMBench(Task):
         **JUDGE_TEMPLATES,
     }
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        if self.official and self.config["system_prompt"] != "none":
+            raise TaskOptionError("task 'alm_bench' option 'system_prompt': the official "
+                                  "protocol uses ALM-Bench's own prompts; set it to 'none'")
+
     @property
     def official(self) -> bool:
         return bool(self.config["protocol"] == "official")
 
+    @property
+    def letters(self) -> bool:
+        return self.config["protocol"] in LETTER_PROTOCOLS
+
     def settings(self) -> GenerationSettings:
         return GenerationSettings(max_new_tokens=2048 if self.official else 1024)
+
+    def generation_for(self, lang: str) -> GenerationSettings:
+        """The fork's letter-era yamls give every language 1024 new tokens, English 128
+        (``alm_bench-en.yaml`` @ a98cfe3)."""
+        if self.letters and lang == "en":
+            return GenerationSettings(max_new_tokens=128)
+        return self.settings()
+
+    def describe_options(self) -> str:
+        """Options that change nothing under the official protocol are left out."""
+        if self.official:
+            return f"protocol={self.config['protocol']}"
+        return super().describe_options()
 
     def judge_hash(self) -> str:
         return template_hash(JUDGE_TEMPLATES[k] for k in sorted(JUDGE_TEMPLATES))
@@ -123,8 +177,12 @@ class ALMBench(Task):
         item_id, lang = str(record["ID"]).strip(), resolve(str(record["Language"]))
         media = (ImagePart(media_bytes(record["file_name"], folder)),)
         error = None
-        if qtype == MCQ and not self.official:
-            split = split_answer_options(answer, any_label=self.config["option_labels"] == "any")
+        any_label = self.config["option_labels"] == "any"
+        if qtype == MCQ and self.letters:
+            fields["category"] = str(require(record, "Category"))
+            error = self._letter_fields(fields, answer, any_label)
+        elif qtype == MCQ and not self.official:
+            split = split_answer_options(answer, any_label=any_label)
             if split is None:
                 error = f"cannot split the options of Translated_Answer {answer[:100]!r}"
             else:
@@ -135,6 +193,28 @@ class ALMBench(Task):
             except ValueError as exc:
                 error = str(exc)
         return Item(id=item_id, lang=lang, fields=fields, media=media, error=error)
+
+    def _letter_fields(self, fields: dict[str, Any], answer: str, any_label: bool
+                       ) -> str | None:
+        """Fill the letter protocols' fields; the error that makes the item fail, if any."""
+        country = COUNTRY_MAP.get(fields["language"])
+        if country is None:
+            return (f"the paper protocols name the country of the fork's country map, which "
+                    f"has no entry for {fields['language']!r} (it covers the 23 languages "
+                    "of --languages paper)")
+        split = split_letter_options(answer, any_label=any_label)
+        if split is None:
+            return f"cannot split the options of Translated_Answer {answer[:100]!r}"
+        target, choices = split
+        fields.update(country=country, target=target, choices=choices)
+        if self.config["protocol"] == "paper":
+            try:
+                fields["target_letter"] = fuzzy_target_letter(target, choices)
+            except ValueError as exc:
+                return f"no target letter: {exc}"
+        else:
+            fields["target_letter"] = exact_target_letter(target, choices)
+        return None
 
     def fallback_id(self, record: Mapping[str, Any], index: int, context: Any = None) -> str:
         return str(record.get("ID") or f"row{index}").strip()
@@ -158,14 +238,20 @@ class ALMBench(Task):
     # --------------------------------------------------------------- prompts
     def build(self, item: Item) -> ModelInput:
         f = item.fields
-        if not self.official:
-            text = render(self.templates["paper"], question=f["question"], choices=f["choices"])
+        if self.letters:
+            text = render(self.templates["letters"], language=f["language"],
+                          category=f["category"], country=f["country"], question=f["question"],
+                          choices=lettered(f["choices"]))
+        elif not self.official:
+            text = render(self.templates["answer_text"], question=f["question"],
+                          choices=f["choices"])
         else:
             key = {MCQ: "official_mcq", TRUE_FALSE: "official_tf", LONG: "official_long"}.get(
                 f["question_type"], "official_short")
             text = render(self.templates[key], question=f["question"], language=f["language"],
                           options_text=f.get("options_text", ""))
-        return ModelInput.user(*item.media, text)
+        system = ICLR_SYSTEM_PROMPT if self.config["system_prompt"] == "iclr-script" else None
+        return ModelInput.user(*item.media, text, system=system)
 
     # --------------------------------------------------------------- scoring
     def score(self, item: Item, output: Any) -> ItemScore:
@@ -173,8 +259,26 @@ class ALMBench(Task):
             raise TypeError(f"{self.name} scores generations, got {type(output).__name__}")
         if self.official:
             return ItemScore(answer=output.text, score=None)
+        if self.letters:
+            target = item.fields["target_letter"]
+            pred = (extract_letter(output.text) if self.config["protocol"] == "paper"
+                    else extract_answer_a(output.text))
+            return ItemScore(answer=pred, score=letter_hit(pred, target),
+                             extra={"target_letter": target})
         pred, hit = paper_exact_match(output.text, item.fields["target"])
         return ItemScore(answer=pred, score=hit)
+
+    def target(self, item: Item) -> str:
+        """The letter protocols: the target letter and its option (``"b) Paris"``; the letter
+        alone is compared); answer text: the option text an exact match needs; official:
+        the judge's ground truth (the answer before its options parenthesis for an MCQ)."""
+        f = item.fields
+        if self.letters:
+            letter = f.get("target_letter")
+            return f"{letter}) {f['target']}" if letter else f"(no letter) {f['target']}"
+        if not self.official:
+            return str(f["target"])
+        return str(f.get("ground_truth", f["answer"]))
 
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
@@ -188,7 +292,7 @@ class ALMBench(Task):
             for i in todo:
                 fresh[i] = without_verdict(fresh[i])
             problem = scorers.judge_problem or "no judge configured"
-            return Rescored(tuple(fresh),
+            return Rescored(tuple(fresh), withheld=frozenset({"judge_score"}),
                             notes=(f"judge_score: {len(todo)} items not scored: {problem}",))
         prompts = [render_judge(judge_template_key(items[i].fields["question_type"]),
                                 question=items[i].fields["question"],
@@ -205,16 +309,25 @@ class ALMBench(Task):
             judge = scored_by.get("judge") or no_judge(self.judge_hash())
             return [MetricSpec("judge_score", scaled(MEAN, 100), f"{judge}:0-10/10", _stats)]
         labels = "fork-labels" if self.config["option_labels"] == "fork" else "any-label"
+        if self.config["protocol"] == "paper":
+            return [MetricSpec("accuracy", scaled(MEAN, 100),
+                               f"alm_letter_acc[fork-B:4-patterns,target:fuzz.ratio,{labels}]",
+                               _stats)]
+        if self.config["protocol"] == "paper-a":
+            return [MetricSpec("accuracy", scaled(MEAN, 100),
+                               f"alm_letter_acc[fork-A:final-answer-or-text,target:exact,"
+                               f"{labels}]", _stats)]
         return [MetricSpec("exact_match", scaled(MEAN, 100),
                            f"alm_em[final-answer@a62ad3a,target:{labels},strip .。]", _stats)]
 
-    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
-                  ) -> dict[str, Any]:
-        """Per-group means of per-language scores (resource, script, family; question type)."""
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord], *,
+                  count_errors: bool = True) -> dict[str, Any]:
+        """Per-group means of per-language scores (resource, script, family; question type);
+        failed items count as 0 unless ``count_errors`` is off, as in the scores."""
         by_lang: dict[str, list[Any]] = {}
         by_type: dict[str, list[Any]] = {}
         for it, r in zip(items, records, strict=True):
-            st = None if r.error else _stats(it, r)
+            st = (mean_stats(0.0) if count_errors else None) if r.error else _stats(it, r)
             if st is not None:
                 by_lang.setdefault(it.lang, []).append(st)
                 by_type.setdefault(str(it.fields.get("question_type")), []).append(st)

@@ -1,7 +1,8 @@
 """CC-OCR: multilingual OCR (the TowerVision protocol), and optionally all four official tracks.
 
-Options ``tracks`` (default ``multi_lan_ocr``, the paper's) and ``prompt`` (default
-``towervision``); scoring reimplements the official evaluator (CC-OCR @ ``fb6187eb``).
+Options ``tracks`` (default ``multi_lan_ocr``, the paper's), ``prompt`` (default
+``towervision``) and ``max_new_tokens`` (1024, the fork's; 4096 official); scoring
+reimplements the official evaluator (CC-OCR @ ``fb6187eb``), a failed item scoring as ``""``.
 Protocol notes and sources: BENCHMARKS.md#cc-ocr
 """
 
@@ -66,6 +67,7 @@ class CCOCR(Task):
     hub = HubDataset("wulipc/CC-OCR", revision="c64517e92179991d509776064174776700cdd5a2",
                      split="test")
     languages = PAPER_LANGUAGES + ("ar", "ja", "vi", "en", "zh")
+    paper_languages = PAPER_LANGUAGES
     generation = GenerationSettings(max_new_tokens=1024)
     bundled_dir = "bundled/cc_ocr"
     options = {
@@ -74,12 +76,25 @@ class CCOCR(Task):
         "prompt": Option("towervision", ("towervision", "official"),
                          "towervision = the fork's multi-lan suffixes; official = question "
                          "verbatim"),
+        "max_new_tokens": Option(1024, (1024, 4096),
+                                 "generation cap: 1024 = the fork's yamls; 4096 = lmms-eval "
+                                 "0.7.3 and the official doc-parsing/KIE setting"),
     }
     templates = {
         "official": "{{ question }}",
         "towervision_de": "{{ question }}\nAnswer by providing the text in the image directly.",
         "towervision": "{{ question }}\nAnswer by providing the text directly.",
     }
+
+    def settings(self) -> GenerationSettings:
+        return GenerationSettings(max_new_tokens=int(self.config["max_new_tokens"]))
+
+    def language_selection(self, preset: str) -> frozenset[str] | None:
+        """The paper's 7 languages belong to its multi-lan protocol: with other tracks the
+        paper defines no set, so ``--languages paper`` reads every language."""
+        if self.config["tracks"] != "multi_lan_ocr":
+            return None
+        return super().language_selection(preset)
 
     @property
     def tracks(self) -> tuple[str, ...]:
@@ -176,6 +191,10 @@ class CCOCR(Task):
         return ItemScore(answer=doc_parsing.clean_prediction(op, text), score=value,
                           metrics={"score": value}, extra={**extra, "op": op})
 
+    def target(self, item: Item) -> str:
+        """The ground truth text (KIE: its JSON; doc parsing: its markup)."""
+        return str(item.fields["answer"])
+
     def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         def only(tracks: Sequence[str], pick: Callable[[Mapping[str, Any]], list[float]]
                  ) -> Callable[[Item, ItemRecord], list[float] | None]:
@@ -185,48 +204,69 @@ class CCOCR(Task):
                 return pick(r.metrics)
             return stats
 
+        def empty(tracks: Sequence[str], pick: Callable[[Mapping[str, Any]], list[float]]
+                  ) -> Callable[[Item], list[float] | None]:
+            """A failed item scores as the empty prediction, as the official evaluator
+            scores a missing one; an unreadable record has no GT to score against."""
+            def zero(it: Item) -> list[float] | None:
+                if it.error or it.fields.get("track") not in tracks:
+                    return None
+                return pick(self.score(it, Generation("")).metrics)
+            return zero
+
         def pooled(_it: Item, r: ItemRecord) -> list[float] | None:
             return None if r.score is None else [float(r.score), 1.0]
+
+        def pooled_zero(it: Item) -> list[float] | None:
+            result = None if it.error else self.score(it, Generation("")).score
+            return None if result is None else [float(result), 1.0]
+
+        def metric(name: str, agg: Any, desc: str, tracks: Sequence[str],
+                   pick: Callable[[Mapping[str, Any]], list[float]]) -> MetricSpec:
+            return MetricSpec(name, agg, desc, only(tracks, pick), empty(tracks, pick))
 
         sel = self.tracks
         ocr = [t for t in sel if t in OCR_TRACKS]
         specs: list[MetricSpec] = []
         if ocr:
             specs += [
-                MetricSpec("macro_f1", scaled(ocr_f1.MACRO_F1, 100),
-                           f"ccocr_ocr_f1[{_OFFICIAL},macro,eps1e-9,tok:by-subset]",
-                           only(ocr, lambda m: [float(m["f1"]), 1.0])),
-                MetricSpec("micro_f1", scaled(ocr_f1.MICRO_F1, 100),
-                           f"ccocr_ocr_f1[{_OFFICIAL},micro,eps1e-9,tok:by-subset]",
-                           only(ocr, lambda m: [float(m["right"]), float(m["n_gt"]),
-                                                float(m["n_pred"])]))]
+                metric("macro_f1", scaled(ocr_f1.MACRO_F1, 100),
+                       f"ccocr_ocr_f1[{_OFFICIAL},macro,eps1e-9,tok:by-subset]", ocr,
+                       lambda m: [float(m["f1"]), 1.0]),
+                metric("micro_f1", scaled(ocr_f1.MICRO_F1, 100),
+                       f"ccocr_ocr_f1[{_OFFICIAL},micro,eps1e-9,tok:by-subset]", ocr,
+                       lambda m: [float(m["right"]), float(m["n_gt"]), float(m["n_pred"])])]
         if "kie" in sel:
             specs += [
-                MetricSpec("kie_f1", scaled(kie.FIELD_F1, 100),
-                           f"ccocr_kie_field_f1[{_OFFICIAL},eps1e-6,lev:uncapped]",
-                           only(("kie",), lambda m: [float(m["tp"]), float(m["fp_fn"])])),
-                MetricSpec("kie_acc", scaled(kie.NTED_ACC, 100),
-                           f"ccocr_kie_nted_acc[{_OFFICIAL},eps1e-6,lev:uncapped]",
-                           only(("kie",), lambda m: [float(m["acc"]), 1.0]))]
+                metric("kie_f1", scaled(kie.FIELD_F1, 100),
+                       f"ccocr_kie_field_f1[{_OFFICIAL},eps1e-6,lev:uncapped]", ("kie",),
+                       lambda m: [float(m["tp"]), float(m["fp_fn"])]),
+                metric("kie_acc", scaled(kie.NTED_ACC, 100),
+                       f"ccocr_kie_nted_acc[{_OFFICIAL},eps1e-6,lev:uncapped]", ("kie",),
+                       lambda m: [float(m["acc"]), 1.0])]
         if "doc_parsing" in sel:
-            specs.append(MetricSpec(
+            specs.append(metric(
                 "doc_parsing_score", scaled(MEAN, 100),
                 f"ccocr_doc[{_OFFICIAL},1-ned+teds,lev:uncapped,both-empty:0]",
-                only(("doc_parsing",), lambda m: [float(m["score"]), 1.0])))
+                ("doc_parsing",), lambda m: [float(m["score"]), 1.0]))
         if len(sel) > 1:
             specs.insert(0, MetricSpec(
                 "pooled_item_score", scaled(MEAN, 100),
-                f"ccocr_pooled_item_mean[tvbench-summary,{_OFFICIAL}-items]", pooled))
+                f"ccocr_pooled_item_mean[tvbench-summary,{_OFFICIAL}-items]", pooled,
+                pooled_zero))
         return specs
 
-    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
-                  ) -> dict[str, Any]:
-        """Official per-subset tables, track scores (mean over subsets) and the Total."""
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord], *,
+                  count_errors: bool = True) -> dict[str, Any]:
+        """Official per-subset tables, track scores (mean over subsets) and the Total; a
+        failed generation scores as ``""`` unless ``count_errors`` is off."""
         scored: list[ScoredItem] = []
         errors: dict[str, int] = {}
         for it, r in zip(items, records, strict=True):
             m = r.metrics
-            if it.error or r.error or not m:
+            if not it.error and r.error and count_errors:
+                m = self.score(it, Generation("")).metrics
+            elif it.error or r.error or not m:
                 key = f"{it.fields.get('track', '?')}/{it.fields.get('subset', '?')}"
                 errors[key] = errors.get(key, 0) + 1
                 continue

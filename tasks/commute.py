@@ -1,7 +1,7 @@
 """CoMMuTE: does the image steer the translation of an ambiguous English sentence?
 
-``contrastive`` (default): log-likelihood of the correct vs the incorrect translation;
-``generative``: COMET of a greedy translation against both.
+``contrastive`` (default, the fork's v2 @ 29d0f33): mean log-probability of each translation
+as the whole assistant turn, end-of-turn tokens included; ``generative``: COMET against both.
 Protocol notes and sources: BENCHMARKS.md#commute
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from tvbench_tasks.comet_scoring import run_comet, scorable, with_comet, without_comet
 
-from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput
+from tvbench.data.inputs import GenerationSettings, ImagePart, ModelInput, ScoringSettings
 from tvbench.data.item import Item
 from tvbench.data.languages import LanguageError
 from tvbench.data.loading import (
@@ -34,21 +34,31 @@ from tvbench.metrics.contrastive import prefers_correct
 from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task
 from tvbench.tasks.scoring import Rescored, Scorers
 
-#: Target-language names exactly as the fork's prompts spell them.
+#: Target-language names exactly as the fork's prompts spell them (generative, e7ba1fa).
 LANGUAGE_NAMES = {"ar": "Arabic", "cs": "Czech", "de": "German", "es": "Spanish",
                   "fr": "French", "ru": "Russian", "zh": "Chinese"}
+#: The v2 yamls' names (``commute-{de,fr,zh,cs}.yaml`` @ cebf56f, ``-{ru,ar}`` @ 29d0f33):
+#: (name in the instruction, name before the answer). The zh yaml misspells the first
+#: "Chinese (Simlified)"; kept, since it is the prompt the paper's models saw. es has no v2
+#: yaml; its names follow the pattern.
+V2_NAMES = {"ar": ("Arabic", "Arabic"), "cs": ("Czech", "Czech"), "de": ("German", "German"),
+            "es": ("Spanish", "Spanish"), "fr": ("French", "French"),
+            "ru": ("Russian", "Russian"), "zh": ("Chinese (Simlified)", "Chinese (Simplified)")}
 #: The fork's group ``commute-all-contrastive`` (es has a yaml but is not in the group).
 DEFAULT_LANGUAGES = ("de", "fr", "ru", "zh", "ar", "cs")
+#: The languages of the paper's Table 2.
+PAPER_LANGUAGES = ("de", "fr", "ru", "zh")
 COMET_KEYS = ("comet_correct", "comet_incorrect")
 
 
 class CoMMuTE(Task):
     name = "commute"
-    version = 1
+    version = 2
     title = "CoMMuTE (contrastive multimodal MT)"
     # Unpinned: no commit of this gated dataset could be verified offline; pin before gating.
     hub = HubDataset("Unbabel/commute_multimodal_mt", revision="main", split="per-language")
     languages = ("de", "fr", "ru", "zh", "ar", "cs", "es")
+    paper_languages = PAPER_LANGUAGES
     kind = "loglikelihood"
     generation = GenerationSettings(max_new_tokens=128)
     bundled_dir = "bundled/commute"
@@ -56,12 +66,17 @@ class CoMMuTE(Task):
         "variant": Option("contrastive", ("contrastive", "generative"),
                           "contrastive = log-likelihood ranking of the two translations; "
                           "generative = translate, then COMET against both"),
-        "normalise": Option("sum", ("sum", "mean"),
-                            "contrastive: compare summed or per-token log-probabilities"),
+        "span": Option("turn", ("turn", "candidate"),
+                       "contrastive: score the translation as the whole assistant turn, "
+                       "end-of-turn tokens included (the fork), or its own tokens only"),
+        "normalise": Option("mean", ("mean", "sum"),
+                            "contrastive: compare per-token mean (the fork's loss) or summed "
+                            "log-probabilities"),
     }
     templates = {
-        "contrastive": "Translate the following source text from English to {{ language }}:\n"
-                       "{{ source }}",
+        "contrastive": "Translate the following source text from English to {{ language }}. "
+                       "Only generate the translation without any additional explanation or "
+                       "extra word.\nEnglish: {{ source }}\n\n{{ answer_name }}: ",
         "generative": "Translate the following text from English to {{ language }} by taking "
                       "into account the image to resolve any ambiguities.\nEnglish: "
                       "{{ source }}\n{{ language }}: ",
@@ -72,6 +87,15 @@ class CoMMuTE(Task):
         # The variant decides the request type, so the kind is per instance.
         self.kind = ("generate" if self.config["variant"] == "generative"
                      else "loglikelihood")
+
+    def scoring(self) -> ScoringSettings:
+        return ScoringSettings("turn" if self.config["span"] == "turn" else "continuation")
+
+    def describe_options(self) -> str:
+        """The contrastive scoring options change nothing in the generative variant."""
+        if self.kind == "generate":
+            return "variant=generative"
+        return super().describe_options()
 
     # ------------------------------------------------------------------ data
     def bundled_source(self) -> LocalDataset:
@@ -110,17 +134,17 @@ class CoMMuTE(Task):
         return self.row_item(record, index, DEFAULT_LANGUAGES[0], folder)
 
     # --------------------------------------------------------------- prompts
-    def _prompt(self, template: str, item: Item) -> ModelInput:
-        text = render(self.templates[template], language=LANGUAGE_NAMES[item.lang],
+    def build(self, item: Item) -> ModelInput:
+        text = render(self.templates["generative"], language=LANGUAGE_NAMES[item.lang],
                       source=item.fields["source"])
         return ModelInput.user(*item.media, text)
 
-    def build(self, item: Item) -> ModelInput:
-        return self._prompt("generative", item)
-
     def candidates(self, item: Item) -> list[tuple[ModelInput, str]]:
         """[(input, correct), (input, incorrect)]: the candidate is the assistant's reply."""
-        inp = self._prompt("contrastive", item)
+        language, answer_name = V2_NAMES[item.lang]
+        text = render(self.templates["contrastive"], language=language,
+                      answer_name=answer_name, source=item.fields["source"])
+        inp = ModelInput.user(*item.media, text)
         return [(inp, item.fields["correct"]), (inp, item.fields["incorrect"])]
 
     # --------------------------------------------------------------- scoring
@@ -140,6 +164,10 @@ class CoMMuTE(Task):
         return ItemScore(answer=answer, score=1.0 if won else 0.0,
                          metrics={"logprob_correct": good, "logprob_incorrect": bad})
 
+    def target(self, item: Item) -> dict[str, str]:
+        """Both candidates, named by which one is right."""
+        return {"correct": item.fields["correct"], "incorrect": item.fields["incorrect"]}
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Generative variant: COMET of the output against both candidates."""
@@ -154,7 +182,9 @@ class CoMMuTE(Task):
             requests.append({"src": f["source"], "mt": mt, "ref": f["incorrect"]})
         outcome = run_comet(scorers, requests, "COMET pairwise accuracy")
         if outcome.scores is None:
-            return Rescored(tuple(fresh), notes=(outcome.note or "COMET not scored",))
+            return Rescored(tuple(fresh), notes=(outcome.note or "COMET not scored",),
+                            withheld=frozenset({"pairwise_accuracy", "avg_correct_score",
+                                                "avg_incorrect_score"}))
         for n, i in enumerate(todo):
             good, bad = outcome.scores[2 * n], outcome.scores[2 * n + 1]
             fresh[i] = with_comet(fresh[i], {"comet_correct": good, "comet_incorrect": bad},
@@ -167,8 +197,9 @@ class CoMMuTE(Task):
             return None if r.score is None else mean_stats(r.score)
 
         if self.kind != "generate":
-            desc = (f"contrastive_acc[cand:assistant-turn,logprob:{self.config['normalise']},"
-                    "ties:wrong]")
+            desc = (f"contrastive_acc[prompt:v2@29d0f33,cand:assistant-turn,"
+                    f"span:{self.config['span']},logprob:{self.config['normalise']},"
+                    "ties:wrong,pairs:by-id]")
             return [MetricSpec("contrastive_accuracy", scaled(MEAN, 100), desc, accuracy)]
 
         def metric(key: str) -> Any:

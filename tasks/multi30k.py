@@ -47,6 +47,7 @@ class Multi30K(Task):
     hub = HubDataset("romrawinjp/multi30k", revision="110e827dac7d6aabe6201d13bbdbc7413630390d",
                      split="test")
     languages = ("de", "fr", "cs")
+    paper_languages = ("cs", "de", "fr")
     generation = GenerationSettings(max_new_tokens=128)
     bundled_dir = "bundled/multi30k"
     options = {
@@ -109,8 +110,10 @@ class Multi30K(Task):
         if not isinstance(output, Generation):
             raise TypeError("multi30k scores generations")
         # The fork scores the raw generation; XCOMET arrives in rescore.
-        return ItemScore(answer=output.text, score=None,
-                         extra={"reference": item.fields["reference"]})
+        return ItemScore(answer=output.text, score=None)
+
+    def target(self, item: Item) -> str:
+        return str(item.fields["reference"])
 
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
@@ -121,7 +124,8 @@ class Multi30K(Task):
                      "ref": items[i].fields["reference"]} for i in todo]
         outcome = run_comet(scorers, requests, "XCOMET")
         if outcome.scores is None:
-            return Rescored(tuple(fresh), notes=(outcome.note or "XCOMET not scored",))
+            return Rescored(tuple(fresh), notes=(outcome.note or "XCOMET not scored",),
+                            withheld=frozenset({XCOMET}))
         for i, value in zip(todo, outcome.scores, strict=True):
             fresh[i] = with_comet(fresh[i], {XCOMET: value}, value, outcome.describe)
         scored_by = {"comet": outcome.describe} if outcome.describe else {}
@@ -139,6 +143,14 @@ class Multi30K(Task):
         def chrf(it: Item, r: ItemRecord) -> list[float] | None:
             return None if r.text is None else chrf_stats(r.text, it.fields["reference"])
 
+        # A failed item is an empty hypothesis in the corpus statistics (its reference
+        # still counts); an unreadable record has no reference to count.
+        def bleu_zero(it: Item) -> list[float] | None:
+            return None if it.error else bleu_stats("", it.fields["reference"], it.lang)
+
+        def chrf_zero(it: Item) -> list[float] | None:
+            return None if it.error else chrf_stats("", it.fields["reference"])
+
         comet = (f"xcomet[{scored_by['comet']},seg-mean]" if scored_by.get("comet")
                  else "xcomet[not-scored]")
         bleu_sigs = {lang: bleu_signature(lang) for lang in self.directions()}
@@ -148,6 +160,7 @@ class Multi30K(Task):
             bleu_desc = ";".join(f"{k}={v}" for k, v in sorted(bleu_sigs.items()))
         return [
             MetricSpec(XCOMET, scaled(MEAN, 100), comet, xcomet),
-            MetricSpec("bleu", CORPUS_BLEU, f"bleu[sacrebleu:{bleu_desc}]", bleu),
-            MetricSpec("chrf", CORPUS_CHRF, f"chrf[sacrebleu:{chrf_signature()}]", chrf),
+            MetricSpec("bleu", CORPUS_BLEU, f"bleu[sacrebleu:{bleu_desc}]", bleu, bleu_zero),
+            MetricSpec("chrf", CORPUS_CHRF, f"chrf[sacrebleu:{chrf_signature()}]", chrf,
+                       chrf_zero),
         ]

@@ -51,6 +51,7 @@ class ViMULBench(Task):
     hub = HubDataset("MBZUAI/ViMUL-Bench", revision="main", split="test")  # unpinned: none known
     languages = ("ar", "bn", "zh", "en", "fr", "de", "hi", "ja", "ru", "si", "es", "sv", "ta",
                  "ur")
+    paper_languages = languages  # Table 3 reports all 14
     requires = frozenset({Capability.VIDEO})
     generation = GenerationSettings(max_new_tokens=1024)
     bundled_dir = "bundled/vimul_bench"
@@ -121,6 +122,13 @@ class ViMULBench(Task):
         return ItemScore(answer=None if chosen is None else option_letter(chosen),
                          score=1.0 if chosen == f["correct"] else 0.0)
 
+    def target(self, item: Item) -> str:
+        """MCQ: the correct option with its letter; open-ended: the reference answer."""
+        f = item.fields
+        if f["question_type"] == "mcq":
+            return f"{option_letter(f['correct'])}. {f['answer']}"
+        return str(f["answer"])
+
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
         """Judge the open-ended answers; without a judge, withhold the headline and say why."""
@@ -135,7 +143,8 @@ class ViMULBench(Task):
             if not open_ended:
                 return Rescored(tuple(fresh))
             problem = scorers.judge_problem or "no judge configured"
-            return Rescored(tuple(fresh), withheld=frozenset({"accuracy"}), notes=(
+            return Rescored(tuple(fresh), withheld=frozenset({"accuracy", "open_ended_score"}),
+                            notes=(
                 f"accuracy (MCQ + open-ended) not scored: {len(open_ended)} open-ended items "
                 f"need a judge: {problem}; mcq_accuracy is reported on its own",))
         prompts = [render_judge(f"judge_{items[i].fields['question_type']}",
@@ -161,21 +170,36 @@ class ViMULBench(Task):
                 return None
             return mean_stats(r.score)
 
+        def zero_for(*qtypes: str, by_type: bool = False) -> Any:
+            """A failed item is a 0 of its question type (none for an unreadable record)."""
+            def zero(it: Item) -> list[float] | None:
+                qtype = it.fields.get("question_type")
+                if qtype not in qtypes:
+                    return None
+                return qtype_stats(qtype, 0.0) if by_type else mean_stats(0.0)
+            return zero
+
         rule = "mcq:letter-or-text@tvbench1"
         judge = scored_by.get("judge") or no_judge(self.judge_hash())
         return [
             MetricSpec("accuracy", scaled(QTYPE_MACRO, 100),
-                       f"vimul_qtype_mean[{rule},open:{judge}:0-10/10]", headline),
-            MetricSpec("mcq_accuracy", scaled(MEAN, 100), f"vimul_mcq_acc[{rule}]", mcq),
-            MetricSpec("open_ended_score", scaled(MEAN, 100), f"{judge}:0-10/10", open_ended),
+                       f"vimul_qtype_mean[{rule},open:{judge}:0-10/10]", headline,
+                       zero_for("mcq", "short", "long", by_type=True)),
+            MetricSpec("mcq_accuracy", scaled(MEAN, 100), f"vimul_mcq_acc[{rule}]", mcq,
+                       zero_for("mcq")),
+            MetricSpec("open_ended_score", scaled(MEAN, 100), f"{judge}:0-10/10", open_ended,
+                       zero_for("short", "long")),
         ]
 
-    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
-                  ) -> dict[str, Any]:
-        """Per question type (MCQ accuracy, short and long judge scores) over all items."""
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord], *,
+                  count_errors: bool = True) -> dict[str, Any]:
+        """Per question type (MCQ accuracy, short and long judge scores) over all items; a
+        failed item is a 0 of its type unless ``count_errors`` is off."""
         by_type: dict[str, list[list[float]]] = {}
         for it, r in zip(items, records, strict=True):
-            if not r.error and r.score is not None:
+            if r.error and count_errors and "question_type" in it.fields:
+                by_type.setdefault(it.fields["question_type"], []).append(mean_stats(0.0))
+            elif not r.error and r.score is not None:
                 by_type.setdefault(it.fields["question_type"], []).append(mean_stats(r.score))
         agg = scaled(MEAN, 100)
         return {"by_question_type": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,30 @@ def tiny_comet_client(comet_py: Path, tiny_comet: Path,
 
     return CometClient(python=str(comet_py), model=str(tiny_comet), batch_size=8, gpus=0,
                        log_path=tmp_path_factory.mktemp("comet-log") / "worker.log")
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """What a new user saw after the README's first command."""
+
+    folder: Path  # the working directory: tvbench.toml, runs/
+    returncode: int
+    output: str  # stdout and stderr as an 80-column terminal got them
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
+    """``tvbench run`` with no arguments, as a real process in a fresh folder holding the
+    repository's tvbench.toml (the offline default: four tiny models × seven tasks, no COMET
+    environment, no judge), with COLUMNS=80. Run once per session, shared by the tests of
+    what it prints and of the leaderboard it writes."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    folder = tmp_path_factory.mktemp("first-run")
+    (folder / "tvbench.toml").write_text((repo / "tvbench.toml").read_text())
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "tvbench", "run"], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=1200)
+    return FirstRun(folder, proc.returncode, proc.stdout + proc.stderr)

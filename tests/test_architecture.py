@@ -22,6 +22,8 @@ ALLOWED = {
     "scorers": {"scorers", "data", "models", "metrics", "cache"},
     "runs": {"runs", "data", "tasks", "models", "metrics", "scorers", "registry", "config"},
     "report": {"report", "runs", "data", "metrics"},
+    "interop": {"interop", "runs", "data", "tasks", "models", "metrics", "scorers", "registry",
+                "config"},
     "tvbench_tasks": {"tasks", "data", "metrics", "registry", "scorers"},
 }
 

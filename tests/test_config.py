@@ -205,3 +205,43 @@ def test_bundled_data_is_still_accepted_under_its_old_name_samples() -> None:
     assert config.parse('[run]\ndata = "bundled"\n').run.data == "bundled"
     assert config.parse('[run]\ndata = "samples"\n').run.data == "bundled"
     assert config.parse("").run.data == "bundled"
+
+
+# -------------------------------------------------------------------------------- [gate]
+@pytest.mark.parametrize("text,key,line,fragment", [
+    ("[gate]\nalpha = 1.5\n", "gate.alpha", 2, "must lie between 0 and 1"),
+    ("[gate]\nresamples = 50\n", "gate.resamples", 2, "must be at least 100"),
+    ("[gate]\ncorrection = \"fdr\"\n", "gate.correction", 2, "Known: bh, holm, none"),
+    ("[gate]\nmin_items = 1\n", "gate.min_items", 2, "must be at least 2"),
+    ("[gate]\nmax_drop = -1\n", "gate.max_drop", 2, "must not be negative"),
+    ("[gate]\nper_languages = true\n", "gate.per_languages", 2, "Did you mean 'per_language'"),
+    ("[gate.groups.unsen]\nmax_drop = 3\n", "gate.groups.unsen", 1, "Did you mean 'unseen'"),
+    ("[gate.groups.\"script:Latin\"]\nmax_drop = 3\n", "gate.groups.script:Latin", 1,
+     "Did you mean 'Latn'"),
+    ("[gate.groups.\"size:small\"]\nmax_drop = 3\n", "gate.groups.size:small", 1,
+     "ATTRIBUTE one of resource, script, family"),
+    ("[gate.groups.unseen]\nmin_score = 3\n", "gate.groups.unseen.min_score", 2,
+     "Known: max_drop"),
+])
+def test_gate_keys_are_validated(text: str, key: str, line: int, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.parse(text, "my/tvbench.toml")
+    assert (info.value.key, info.value.line) == (key, line)
+    assert fragment in str(info.value)
+
+
+def test_the_shipped_gate_examples_are_valid_once_uncommented() -> None:
+    """The commented [gate.tasks.*] / [gate.groups.*] examples in tvbench.toml parse."""
+    from tvbench.runs.gate_rules import settings_from_config
+
+    text = (REPO / "tvbench.toml").read_text()
+    gate = text[text.index("[gate]"):]
+    examples = "\n".join(line[2:] for line in gate.splitlines()
+                         if line.startswith(("# [gate.", "# max_drop")))
+    assert examples.count("[gate.") == 3
+    cfg = config.parse(text + "\n" + examples, "tvbench.toml")
+    settings = settings_from_config(cfg.gate)
+    assert settings.groups == {"unseen": 3.0, "resource:low": 4.0}
+    assert settings.task_rule("alm_bench").max_drop == 2.0
+    assert (settings.correction, settings.resamples, settings.per_language) == ("bh", 10000,
+                                                                              True)

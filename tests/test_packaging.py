@@ -43,6 +43,12 @@ def test_wheel_runs_the_builtin_tasks_from_another_folder(tmp_path: Path) -> Non
                    "tvbench_tasks/textvqa.py", "tvbench_tasks/bundled/textvqa/validation.parquet",
                    "tvbench_tasks/bundled/vimul_bench/videos/"):
         assert any(n.startswith(needed) for n in names), f"{needed} missing from the wheel"
+    # every package of the checkout is in the wheel (pyproject lists packages explicitly)
+    inits = [init.relative_to(REPO).as_posix() for init in (REPO / "tvbench").rglob("__init__.py")]
+    inits += ["tvbench_tasks/" + init.relative_to(REPO / "tasks").as_posix()
+              for init in (REPO / "tasks").rglob("__init__.py")]
+    missing = [rel for rel in inits if rel not in names]
+    assert not missing, f"packages missing from the wheel (pyproject packages): {missing}"
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(target), str(wheel)], check=True, capture_output=True)

@@ -91,3 +91,20 @@ def test_task_modules_link_their_protocol_notes() -> None:
         assert len(doc.splitlines()) <= 6, f"{path.name}: the notes belong in BENCHMARKS.md"
         linked.add(links[0])
     assert len(linked) == 7  # one subsection per built-in task
+
+
+def test_the_task_table_counts_the_languages_tvbench_tasks_lists() -> None:
+    """Each row of README § Tasks starts its languages cell with the number of languages the
+    registry declares, which is the number `tvbench tasks` prints."""
+    from tvbench.tasks.registry import TASKS
+
+    section = re.search(r"\n## Tasks\n(.*?)\n## ", README, re.S).group(1)
+    rows = [[c.strip() for c in line.strip("|").split("|")]
+            for line in section.splitlines() if line.startswith("| `")]
+    counts = {row[0].strip("`"): row[2] for row in rows}
+    builtin = {n for n in TASKS.names() if TASKS.get(n).__module__.startswith("tvbench_tasks")}
+    assert set(counts) == builtin
+    for name, cell in counts.items():
+        number = re.match(r"(\d+)\b", cell)
+        assert number, f"README § Tasks, {name}: the languages cell must start with a count"
+        assert int(number.group(1)) == len(TASKS.get(name).languages), (name, cell)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tvbench.data.languages import GROUP_ATTRIBUTES, group_values
 from tvbench.models.registry import BACKENDS, ModelEntry
 from tvbench.registry import unknown_name_error
 
@@ -42,8 +43,12 @@ class RunDefaults:
     device: str = "auto"
     dtype: str = "auto"
     limit: int | None = None
-    languages: tuple[str, ...] | None = None
+    #: "paper" (each task's paper set), "all", or a list of language codes.
+    languages: str | tuple[str, ...] = "paper"
     check_parity: int = 0
+    subset: int | None = None  # items per language of a fixed, seeded sample (CI budgets)
+    seed: int = 0  # which sample ``subset`` takes
+    exclude_errors: bool = False  # leave failed items out of scores (not the official rule)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,12 @@ def _data_mode(v: str) -> str | None:
         f"expected 'bundled' or 'hub' ('samples' is read as 'bundled'), got {v!r}")
 
 
+def _language_choice(v: Any) -> str | None:
+    if isinstance(v, str) and v not in ("paper", "all"):
+        return f"expected \"paper\", \"all\" or a list of language codes, got {v!r}"
+    return None
+
+
 def _http_url(v: str) -> str | None:
     return None if v.startswith(("http://", "https://")) else (
         f"expected an http:// or https:// URL, got {v!r}")
@@ -133,8 +144,11 @@ _RUN = {
     "device": _STR,
     "dtype": _STR,
     "limit": Key(int, rule=_at_least(1)),
-    "languages": _STRINGS,
+    "languages": Key((str, list), items=str, rule=_language_choice),
     "check_parity": Key(int, rule=_at_least(0)),
+    "subset": Key(int, rule=_at_least(1)),
+    "seed": Key(int, rule=_at_least(0)),
+    "exclude_errors": _BOOL,
 }
 #: Every key a ``[models.NAME]`` entry may set: each ModelEntry field but ``name``.
 MODEL_KEYS: dict[str, Key] = {
@@ -172,9 +186,38 @@ _TASK_DATA = _STR
 _COMET = {"python": _STR, "model": _STR, "batch_size": Key(int), "gpus": Key(int),
           "timeout": _NUMBER}
 _JUDGE = {"model": _STR, "max_retries": Key(int), "cache": _STR}
-_GATE = {"max_drop": _NUMBER, "min_score": _NUMBER, "per_language": _BOOL,
-         "allow_errors": _BOOL, "allow_batch_size_change": _BOOL, "tasks": _TABLE}
-_GATE_TASK = {"max_drop": _NUMBER, "min_score": _NUMBER}
+def _not_negative(v: float) -> str | None:
+    return None if v >= 0 else f"must not be negative, got {v!r}"
+
+
+def _open_fraction(v: float) -> str | None:
+    return None if 0 < v < 1 else f"must lie between 0 and 1, got {v!r}"
+
+
+def group_problem(name: str) -> str | None:
+    """What is wrong with a ``[gate.groups.NAME]`` name: ``seen``, ``unseen``, or
+    ``ATTRIBUTE:VALUE`` with a value some language in ``languages.json`` has."""
+    if name in ("seen", "unseen"):
+        return None
+    attr, sep, value = name.partition(":")
+    if not sep or attr not in GROUP_ATTRIBUTES:
+        return (f"{unknown_name_error('language group', name, ('seen', 'unseen'))} Groups of "
+                f"languages.json are written ATTRIBUTE:VALUE with ATTRIBUTE one of "
+                f"{', '.join(GROUP_ATTRIBUTES)} (e.g. 'resource:low').")
+    if value not in group_values()[attr]:
+        return str(unknown_name_error(f"{attr} value", value, group_values()[attr]))
+    return None
+
+
+_DROP = Key((int, float), rule=_not_negative)
+_GATE = {"max_drop": _DROP, "min_score": _NUMBER, "per_language": _BOOL,
+         "allow_errors": _BOOL, "allow_batch_size_change": _BOOL,
+         "alpha": Key((int, float), rule=_open_fraction),
+         "resamples": Key(int, rule=_at_least(100)), "seed": Key(int, rule=_at_least(0)),
+         "correction": Key(str, rule=_one_of("correction", ("bh", "holm", "none"))),
+         "min_items": Key(int, rule=_at_least(2)), "tasks": _TABLE, "groups": _TABLE}
+_GATE_TASK = {"max_drop": _DROP, "min_score": _NUMBER}
+_GATE_GROUP = {"max_drop": _DROP}
 
 
 def _line_of(text: str, keys: Sequence[str]) -> int | None:
@@ -258,6 +301,11 @@ def parse(text: str, path: str = "tvbench.toml") -> Config:
     gate = c.table(raw.get("gate", {}), ["gate"], _GATE)
     for tname, body in c.named_tables(gate.get("tasks", {}), ["gate", "tasks"], "task").items():
         c.table(body, ["gate", "tasks", tname], _GATE_TASK)
+    groups = c.named_tables(gate.get("groups", {}), ["gate", "groups"], "group")
+    for gname, body in groups.items():
+        if (problem := group_problem(gname)) is not None:
+            raise c.error(["gate", "groups", gname], problem)
+        c.table(body, ["gate", "groups", gname], _GATE_GROUP)
     return Config(path=path, run=defaults, models=models, tasks=tasks,
                   task_paths=tuple(base / p for p in raw.get("task_paths", [])),
                   comet=c.table(raw.get("comet", {}), ["comet"], _COMET),

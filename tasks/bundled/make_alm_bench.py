@@ -4,11 +4,16 @@ Two MCQ items for each of 12 languages, with the answer options embedded in
 ``Translated_Answer`` the way the dataset does: a localised "Options" label, full-width
 parentheses and colons for Chinese and Japanese, French spacing before the colon, Arabic and
 Ethiopic commas. ar, sw and am use labels the fork's regexes do not know (the task's
-``option_labels = "any"`` handles them; ``"fork"`` makes them per-item errors). Plus a
-True/False, a short and a long item in en, de and ja for the official protocol. The short
-type string ("Short Question") is unverified: the official code sends every unknown type to
-its short branch. IDs follow the dataset's ``language_cat_img_q`` pattern with language
-numbers from 900 up, which no real item uses. Images are abstract synthetic scenes.
+``option_labels = "any"`` handles them; ``"fork"`` makes them per-item errors), and are not
+in the fork's country map (the paper protocols make them item errors). Plus a True/False, a
+short and a long item in en, de and ja for the official protocol, and one MCQ item for each
+of the other 14 languages of the paper's 23, with the cases the fork's letter version splits
+its own way: more than four options, a comma inside an answer (split apart when a
+comma-capital exists), a comma before a non-ASCII capital (kept inside one choice), and a
+trailing full stop after the parenthesis. The short type string ("Short Question") is
+unverified: the official code sends every unknown type to its short branch. IDs follow the
+dataset's ``language_cat_img_q`` pattern with language numbers from 900 up, which no real
+item uses. Images are abstract synthetic scenes.
 """
 
 from __future__ import annotations
@@ -142,6 +147,56 @@ _ITEMS: list[tuple[str, str, str, str, str, str, str]] = [
      "The tea ceremony is a ritual way of preparing and serving matcha. It expresses harmony, "
      "respect, purity and tranquillity.", "茶道の文化的な意味を説明してください。",
      "茶道は抹茶を点てて客をもてなす儀式です。和・敬・清・寂の精神を表しています。"),
+    # --- the other 14 languages of the paper's 23 (one MCQ each) ---
+    ("Italian", "Food", MCQ, "Which dish is shown in the image?",
+     "Risotto (Options: Pizza, Lasagne, Risotto, Tiramisu, Gelato, Cannoli)",
+     "Quale piatto è mostrato nell'immagine?",
+     "Risotto (Opzioni: Pizza, Lasagne, Risotto, Tiramisù, Gelato, Cannoli)"),
+    ("Dutch", "Outdoor", MCQ, "Which flower is shown?",
+     "Tulip (Options: Rose, Tulip, Lily, Daisy)", "Welke bloem is te zien?",
+     "Tulp (Opties: Roos, Tulp, Lelie, Madeliefje)"),
+    ("Russian", "Food", MCQ, "Which dish is shown?",
+     "Soup with chicken, rice and vegetables (Options: Borscht, Soup with chicken, rice and "
+     "vegetables, Pelmeni, Blini)", "Какое блюдо изображено?",
+     "Суп с курицей, рисом и овощами (Варианты: Борщ, Суп с курицей, рисом и овощами, "
+     "Пельмени, Блины)"),
+    ("Portuguese", "Music", MCQ, "Which music genre is represented?",
+     "Fado (Options: Samba, Fado, Bossa nova, Forró)", "Que género musical é representado?",
+     "Fado (Opções: Samba, Fado, Bossa nova, Forró)"),
+    ("Chinese (Traditional)", "Architecture", MCQ, "Which building is in the image?",
+     "Taipei 101 (Options: Taipei 101, Chiang Kai-shek Memorial Hall, Longshan Temple, "
+     "Jiufen)", "圖中是哪座建築？", "台北101（選項：中正紀念堂，台北101，龍山寺，九份）。"),
+    ("Czech", "Heritage", MCQ, "Which structure is shown?",
+     "Charles Bridge (Options: Prague Castle, Charles Bridge, Dancing House, Vysehrad)",
+     "Která stavba je na obrázku?",
+     "Karlův most (Možnosti: Pražský hrad, Karlův most, Tančící dům, Vyšehrad)"),
+    ("Ukrainian", "Food", MCQ, "Which dish is shown?",
+     "Varenyky (Options: Borscht, Holubtsi, Varenyky, Salo)", "Яка страва зображена?",
+     "Вареники (Варіанти: Борщ, Голубці, Вареники, Сало)"),
+    ("Polish", "Food", MCQ, "Which dish is in the photo?",
+     "Bigos, Zurek (Options: Pierogi, Bigos, Zurek, Pork chop)",
+     "Jakie danie jest na zdjęciu?",
+     "Bigos, Żurek (opcje: Pierogi, Bigos, Żurek, Kotlet schabowy)"),
+    ("Swedish", "Food", MCQ, "Which dish is shown?",
+     "Meatballs (Options: Surstromming, Cinnamon bun, Meatballs, Gravlax)",
+     "Vilken maträtt visas?",
+     "Köttbullar (Alternativ: Surströmming, Kanelbulle, Köttbullar, Gravlax)"),
+    ("Hungarian", "Food", MCQ, "Which food is shown?",
+     "Goulash (Options: Langos, Goulash, Porkolt, Dobos cake)", "Milyen étel látható?",
+     "Gulyás (Lehetőségek: Lángos, Gulyás, Pörkölt, Dobos torta)"),
+    ("Romanian", "Food", MCQ, "Which dish is shown?",
+     "Sarmale (Options: Mici, Mamaliga, Sarmale, Cozonac)", "Ce fel de mâncare este afișat?",
+     "Sarmale (Opțiuni: Mici, Mămăligă, Sarmale, Cozonac)"),
+    ("Danish", "Food", MCQ, "Which dish is shown?",
+     "Smorrebrod (Options: Frikadeller, Smorrebrod, Roast pork, Aebleskiver)",
+     "Hvilken ret vises?",
+     "Smørrebrød (Valgmuligheder: Frikadeller, Smørrebrød, Flæskesteg, Æbleskiver)"),
+    ("Norwegian", "Outdoor", MCQ, "What does the picture show?",
+     "Fjord (Options: Glacier, Fjord, Volcano, Desert)", "Hva viser bildet?",
+     "Fjord (Alternativer: Isbre, Fjord, Vulkan, Ørken)"),
+    ("Finnish", "Lifestyle", MCQ, "What is shown in the picture?",
+     "Sauna (Options: Kota, Cottage, Sauna, Lean-to)", "Mikä kuvassa näkyy?",
+     "Sauna (Vaihtoehdot: Kota, Mökki, Sauna, Laavu)."),
 ]
 
 _LANG_NO = {lang: 900 + i for i, lang in enumerate(dict.fromkeys(x[0] for x in _ITEMS))}

@@ -31,8 +31,10 @@ def test_arguments_and_defaults() -> None:
     args = _parse("report", "runs", "reports/towervision-paper")
     assert args.run_dirs == [Path("runs"), Path("reports/towervision-paper")]
     assert (args.out, args.format) == (Path("reports"), "md,html")
-    with pytest.raises(SystemExit):
-        _parse("report")  # at least one RUN_DIR
+    with pytest.raises(ValueError, match="RUN_DIR... or --compare BASE CANDIDATE"):
+        _run()  # at least one RUN_DIR, or --compare
+    args = _parse("report", "--compare", "runs/a", "runs/b")
+    assert (args.run_dirs, args.compare) == ([], [Path("runs/a"), Path("runs/b")])
 
 
 def _write_runs(root: Path) -> Path:

@@ -56,13 +56,37 @@ def test_a_malformed_config_names_file_key_and_line(cli) -> None:
     assert "tvbench.toml:3: key 'run.modles'" in out and "Did you mean 'models'" in out
 
 
+def test_language_preset_and_error_policy_flags(cli) -> None:
+    """``--languages all`` and ``--exclude-errors`` reach results.json and the signatures;
+    the default is the paper's set with failed items counted."""
+    import json
+
+    code, out = cli("run", "--model", "gemma3", "--tasks", "cc_ocr", "--limit", "1",
+                    "--output", "a", "--no-report")
+    assert code == 0, out
+    default = json.loads(Path("a/tiny-gemma3/results.json").read_text())
+    block = default["tasks"]["cc_ocr"]
+    assert sorted(block["languages"]) == ["de", "es", "fr", "it", "ko", "pt", "ru"]
+    assert "|langset:paper|" in block["signature"] and "|errors:zero|" in block["signature"]
+    assert default["run"]["languages"] == "paper" and not default["run"]["exclude_errors"]
+    code, out = cli("run", "--model", "gemma3", "--tasks", "cc_ocr", "--limit", "1",
+                    "--languages", "all", "--exclude-errors", "--output", "b", "--no-report")
+    assert code == 0, out
+    other = json.loads(Path("b/tiny-gemma3/results.json").read_text())
+    block = other["tasks"]["cc_ocr"]
+    assert len(block["languages"]) > 7 and block["language_set"]["preset"] == "all"
+    assert "|langset:all|" in block["signature"] and "|errors:excluded|" in block["signature"]
+    assert other["run"] == {**other["run"], "languages": "all", "exclude_errors": True}
+
+
 def test_token_budget_and_parity_check_end_to_end(cli) -> None:
     code, out = cli("run", "--model", "aya_vision", "--tasks", "textvqa,commute", "--output",
                     "o", "--no-report", "--batch-size", "8", "--batch-tokens", "300",
                     "--check-parity", "4")
     assert code == 0, out
     flat = " ".join(out.split())  # the console wraps long notes
-    assert "parity: 0/4 checked items differ from batch size 1 at batch size 8" in flat
+    assert ("commute: 4 item(s) re-run at batch size 1 against batch size 8: all identical "
+            "(largest log-likelihood difference") in flat
     results = json.loads(Path("o/tiny-aya_vision/results.json").read_text())
     run = results["run"]
     assert (run["batch_size"], run["batch_tokens"], run["device"], run["batch_exact"]) == (

@@ -31,8 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def test_parser_defaults_and_overrides() -> None:
     args = _parser().parse_args(["setup", "comet"])
-    assert (args.what, args.dir, args.torch, args.python) == ("comet", ".venv-comet",
-                                                              TORCH_SPEC, None)
+    # no --dir: the environment goes where tvbench.toml's [comet] python points
+    assert (args.what, args.dir, args.torch, args.python) == ("comet", None, TORCH_SPEC, None)
     assert args.func is setup_cmd.cmd_setup_comet
     args = _parser().parse_args(["setup", "comet", "--python", "/usr/bin/python3", "--dir",
                                  "envs/comet", "--torch", "torch==2.14.1"])
@@ -124,6 +124,42 @@ def test_install_that_does_not_import_is_an_error(tmp_path: Path, shell: FakeShe
     with pytest.raises(SetupError, match="cannot `import comet`"):
         setup_comet(directory=tmp_path / "env", say=lambda _m: None)
     assert not (tmp_path / "env" / setup_cmd.MARKER).exists()
+
+
+def test_setup_and_scoring_agree_on_the_place_from_another_directory(
+        tmp_path: Path, shell: FakeShell, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project's tvbench.toml names `.venv-comet/bin/python`; run from elsewhere with
+    --config, setup creates it next to the file and scoring finds it there, never in the
+    working directory."""
+    from tvbench import config as configuration
+    from tvbench.cli.main import main
+    from tvbench.scorers.comet import comet_from_config
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    (project / "tvbench.toml").write_text((REPO / "tvbench.toml").read_text())
+    monkeypatch.chdir(elsewhere)
+    config = "../project/tvbench.toml"  # relative to the working directory, as typed
+    assert main(["--config", config, "setup", "comet"]) == 0
+    made = project / ".venv-comet" / "bin" / "python"
+    assert shell.commands[0][-1] == str(project / ".venv-comet") and made.is_file()
+    assert not (elsewhere / ".venv-comet").exists()
+    client, problem = comet_from_config(configuration.load(config))
+    assert problem is None and client is not None and client.python == str(made)
+
+
+def test_a_dir_elsewhere_says_how_to_point_the_config_at_it(
+        tmp_path: Path, shell: FakeShell, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tvbench.cli.main import main
+
+    (tmp_path / "tvbench.toml").write_text((REPO / "tvbench.toml").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert main(["setup", "comet", "--dir", "envs/comet"]) == 0
+    out = capsys.readouterr().out
+    assert f"points at {tmp_path / '.venv-comet' / 'bin' / 'python'}" in out
+    assert f"set it to {tmp_path / 'envs' / 'comet' / 'bin' / 'python'}" in out
 
 
 def test_failing_command_names_it() -> None:

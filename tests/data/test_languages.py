@@ -180,3 +180,20 @@ def test_info_groups() -> None:
     assert L.info("en").resource == "high"
     assert L.info("de").resource == "unknown"  # the paper's classification was not recovered
     assert L.info("ar-AE").script == "Arab"
+
+
+def test_dataset_names_resolve_and_misspellings_get_suggestions() -> None:
+    # ALM-Bench's Language values, CC-OCR's multi_lan_ocr split names, any spacing or case
+    for value, code in [("German", "de"), ("Chinese (Simplified)", "zh-Hans"),
+                        ("chinese  (simplified)", "zh-Hans"), ("Arabic", "ar"),
+                        ("Portuguese", "pt")]:
+        assert L.resolve(value) == code
+    with pytest.raises(L.LanguageError, match=r"did you mean 'German'\?"):
+        L.resolve("Germn")
+
+
+def test_declared_languages_may_be_names_or_codes_unknown_to_the_table() -> None:
+    assert L.is_unseen("de", ["German", "French"]) is False
+    assert L.is_unseen("sw", ["German"]) is True
+    # a well-formed code tvbench has no entry for is kept as it is, not refused
+    assert L.code_of("tlh") == "tlh" and L.is_unseen("tlh", ["tlh"]) is False

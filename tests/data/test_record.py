@@ -77,6 +77,9 @@ def test_provenance_is_kept_inside_extra() -> None:
     ({"output": [{"continuation": "a", "total": 0, "mean": 0}]}, "output[0]"),
     ({"metrics": {"f1": "high"}}, "'metrics.f1'"),
     ({"metrics": [1]}, "'metrics'"),
+    ({"stats": {"bleu": "1 2"}}, "'stats.bleu'"),
+    ({"stats": {"bleu": [1, "2"]}}, "'stats.bleu'"),
+    ({"stats": [1.0]}, "'stats'"),
     ({"extra": {"provenance": {"judge": 1}}}, "'extra.provenance'"),
     ({"n_tokens": 1.5}, "'n_tokens'"),
     ({"thumb": 7}, "'thumb'"),
@@ -99,3 +102,14 @@ def test_frozen_values_thaw_to_plain_json() -> None:
     record = ItemRecord(id="1", lang="en", answer={"a": [1, {"b": 2}]})
     assert thaw(record.answer) == {"a": [1, {"b": 2}]}
     assert json.dumps(record.to_json())  # serialisable as it is
+
+
+def test_per_metric_statistics_round_trip_read_only() -> None:
+    line = {**json.loads(OLD_LINES[0]), "stats": {"vqa_accuracy": [1.0, 1.0],
+                                                  "bleu": [3, 4, 1, 0, 0, 0, 2, 1, 0, 0]}}
+    record = ItemRecord.from_json(line)
+    assert record.stats["bleu"][:2] == (3, 4)
+    assert record.to_json() == line and ItemRecord.from_json(record.to_json()) == record
+    with pytest.raises(TypeError):
+        record.stats["bleu"] = (1,)  # type: ignore[index]
+    assert "stats" not in ItemRecord(id="1", lang="en").to_json()  # only when it carries some

@@ -43,3 +43,16 @@ def test_aggregation_is_pure() -> None:
     first = aggregate.score(aggregate.MEAN, stats)
     assert aggregate.score(aggregate.MEAN, stats) == first
     assert stats == [[1.0, 1.0], [0.0, 1.0], [1.0, 1.0]]
+
+
+def test_every_known_aggregation_is_found_by_name_scaled_or_not() -> None:
+    for name in aggregate.KNOWN:
+        agg = aggregate.by_name(name)
+        assert agg is not None and agg.name == name
+        scaled = aggregate.by_name(f"{name}x100")
+        assert scaled is not None and scaled.width == agg.width
+        row = np.ones((1, agg.width))
+        assert scaled.finalize(row) == pytest.approx(agg.finalize(row) * 100)
+    assert aggregate.by_name("meanx0.5").finalize(np.array([3.0, 1.0])) == 1.5
+    for unknown in ("median", "medianx100", "meanx", "x100"):
+        assert aggregate.by_name(unknown) is None

@@ -1,4 +1,6 @@
-"""OCRBench substring scoring and per-type totals, against lmms-eval 0.7.3 (the paper's harness)."""
+"""OCRBench substring scoring and per-type totals: ``protocol="lmms-eval"`` against lmms-eval
+0.7.3, live; the paper protocol (the authors' fork) is checked against its fixture in
+tests/tasks/test_paper_scoring.py."""
 
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def _lmms_hit(prediction: str, answers: object, dataset: str) -> int:
 
 @pytest.mark.parametrize("prediction,dataset,answers,expected", HIT_TABLE)
 def test_hit_table(prediction: str, dataset: str, answers: list[str], expected: int) -> None:
-    assert ocrbench_hit(prediction, answers, dataset) == expected
+    assert ocrbench_hit(prediction, answers, dataset, "lmms-eval") == expected
 
 
 @pytest.mark.parametrize("prediction,dataset,answers,expected", HIT_TABLE)
@@ -68,7 +70,7 @@ _TEXT = st.lists(_CHARS, max_size=12).map("".join)
 @settings(max_examples=400, deadline=None)
 @given(_TEXT, st.lists(_TEXT, max_size=3), st.sampled_from(["HME100k", "IIIT5K", "docVQA"]))
 def test_matches_lmms_eval_on_random_items(pred: str, answers: list[str], dataset: str) -> None:
-    assert ocrbench_hit(pred, answers, dataset) == _lmms_hit(pred, answers, dataset)
+    assert ocrbench_hit(pred, answers, dataset, "lmms-eval") == _lmms_hit(pred, answers, dataset)
 
 
 def test_lmms_eval_does_not_mutate_a_copied_doc_and_neither_do_we() -> None:
@@ -77,12 +79,17 @@ def test_lmms_eval_does_not_mutate_a_copied_doc_and_neither_do_we() -> None:
     assert answers == ["CENTRE"]
 
 
-def test_fold_option_off_is_the_old_rule() -> None:
-    # hand-derived from lmms-eval before commit bbddc790: no fold, so full-width never matches
-    assert ocrbench_hit("ＣＥＮＴＲＥ", ["CENTRE"], "IIIT5K", fold=False) == 0
-    assert ocrbench_hit("centre", ["CENTRE"], "IIIT5K", fold=False) == 1
+def test_paper_protocol_is_the_forks_rule() -> None:
+    # the fork (lmms-eval v0.3 era): no fold, so full-width never matches
+    assert ocrbench_hit("ＣＥＮＴＲＥ", ["CENTRE"], "IIIT5K", "paper") == 0
+    assert ocrbench_hit("centre", ["CENTRE"], "IIIT5K", "paper") == 1
+    # the prediction is lower-cased before the HME100k branch, the GT is not
+    assert ocrbench_hit("Y_{2}=-1", ["Y _ { 2 } = - 1"], "HME100k", "paper") == 0
+    assert ocrbench_hit("Y_{2}=-1", ["y _ { 2 } = - 1"], "HME100k", "paper") == 1
     # HME100k never folds (lmms-eval 0.7.3 applies the fold only in the non-HME branch)
-    assert ocrbench_hit("ｘ", ["x"], "HME100k") == 0
+    assert ocrbench_hit("ｘ", ["x"], "HME100k", "lmms-eval") == 0
+    with pytest.raises(ValueError, match="protocol"):
+        ocrbench_hit("x", ["x"], "IIIT5K", "v0.3")
 
 
 def test_fold_is_only_fullwidth_ascii_and_ideographic_space() -> None:

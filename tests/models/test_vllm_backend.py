@@ -357,3 +357,22 @@ def test_loglikelihood_through_prompt_logprobs(fake_vllm: type[FakeLLM],
     assert res[0].n_tokens < res[1].n_tokens
     assert isinstance(res[2], LogLikelihood) and res[2].error == "ValueError: empty continuation"
     assert any("multi_modal_data" in r for r in requests)
+
+
+def test_loglikelihood_of_the_reply_turn(fake_vllm: type[FakeLLM],
+                                         tiny: Callable[[str], Path]) -> None:
+    """``scoring=turn``: the request is the chat template's whole conversation with the
+    assistant turn, and the scored tail is the reply plus ``<|im_end|>\\n``."""
+    from tvbench.data.inputs import ScoringSettings
+
+    adapter = VLLMAdapter(str(tiny("qwen2_5_vl")), family="qwen2_5_vl")
+    inp = ModelInput.user(ImagePart(_png((4, 5, 6))), "Translate: the mole")
+    [plain] = adapter.loglikelihood([inp], ["Der Maulwurf"])
+    [turn] = adapter.loglikelihood([inp], ["Der Maulwurf"], scoring=ScoringSettings("turn"))
+    [llm] = fake_vllm.instances
+    prompt = adapter.prompt(inp)
+    sent = llm.calls[-1][0][0]["prompt"]
+    assert sent == prompt + "Der Maulwurf<|im_end|>\n"
+    tok = fake_vllm.tokenizer
+    tail = len(tok(sent)["input_ids"]) - len(tok(prompt)["input_ids"])
+    assert turn.error is None and turn.n_tokens == tail == plain.n_tokens + 2

@@ -18,7 +18,7 @@ def multilang_runs(tmp_path: Path) -> Path:
     a_scores = {"en": 80.0, "de": 70.0, "sw": 40.0, "is": 50.0}
     b_scores = {"en": 60.0, "de": 65.0, "sw": 55.0, "is": 45.0}
     recs = [record(f"{lang}{i}", lang, output=f"out-{lang}{i}", answer=f"ans-{lang}{i}",
-                   score=1.0 if i % 2 else 0.0)
+                   score=1.0 if i % 2 else 0.0, target=f"gold-{lang}{i}")
             for lang in ("en", "de", "sw", "is") for i in range(10)]
     thumbs = {("mvqa", f"{lang}{i}"): jpeg() for lang in ("en", "de", "sw", "is")
               for i in range(2)}

@@ -96,9 +96,13 @@ def write_run(root: Path, folder: str, model: str, tasks: Mapping[str, dict[str,
 
 
 def record(item: str, lang: str, output: Any = "x", answer: Any = "x", score: Any = 0.0,
-           prompt: str = "[user] <image>Q?", error: str | None = None) -> dict[str, Any]:
-    return {"id": item, "lang": lang, "input_hash": "h" * 64, "prompt": prompt,
-            "output": output, "answer": answer, "score": score, "error": error}
+           prompt: str = "[user] <image>Q?", error: str | None = None,
+           target: Any = None) -> dict[str, Any]:
+    out = {"id": item, "lang": lang, "input_hash": "h" * 64, "prompt": prompt,
+           "output": output, "answer": answer, "score": score, "error": error}
+    if target is not None:
+        out["target"] = target
+    return out
 
 
 def read_json(path: Path) -> Any:

@@ -63,3 +63,50 @@ def test_size_stays_small(multilang_runs: Path) -> None:
     # 2 runs × 4 languages, 8 images: well under 200 kB
     assert len(page.encode()) < 200_000
     assert page.count("data:image/jpeg;base64,") == 8
+
+
+#: Control characters a model or a dataset can produce, and how the report must show them.
+HIDDEN = {"\x00": "␀", "\x1b": "␛", "\x07": "␇", "\x7f": "␡", "\x85": "⟨U+0085⟩",
+          "\u202e": "⟨RLO⟩", "\u2066": "⟨LRI⟩", "\u2069": "⟨PDI⟩", "\u200f": "⟨RLM⟩",
+          "\ud800": "⟨U+D800⟩"}
+SAMPLE = "a\x00b \x1b[31mred\x07 c1\x85 \u202egnp.exe \u2066x\u2069\u200f del\x7f lone\ud800"
+#: results.json is written as UTF-8 text, which cannot hold a lone surrogate.
+NAMED = SAMPLE.replace("\ud800", "")
+
+
+def hidden_run(root: Path) -> Path:
+    """A run whose model name, note, prompt, output, extracted answer, reference and error
+    all carry control, bidi and surrogate characters (record lines as JSON escapes, the
+    way a real records file holds a lone surrogate)."""
+    import json
+
+    block = task_block("t", {"en": 5.0}, "org/m")
+    block["notes"] = [f"judge said {NAMED}"]
+    folder = write_run(root, "m", f"model {NAMED}", {"t": block})
+    rec = record("1", "en", output=SAMPLE, answer=SAMPLE, prompt=SAMPLE, error=SAMPLE,
+                 target=[SAMPLE, "ok"])
+    (folder / "records").mkdir(exist_ok=True)
+    (folder / "records" / "t.jsonl").write_text(json.dumps(rec) + "\n", "ascii")
+    return folder
+
+
+def test_control_characters_are_shown_as_symbols_never_embedded(tmp_path: Path) -> None:
+    hidden_run(tmp_path)
+    page = _html(tmp_path)
+    page.encode("utf-8")  # a lone surrogate would make the page unwritable
+    for raw, shown in HIDDEN.items():
+        assert raw not in page, repr(raw)
+        assert shown in page, shown
+    titles = re.findall(r'title="([^"]*)"', page)
+    assert any("model a␀b ␛[31mred␇" in t for t in titles)  # tooltips too
+    assert page.count("⟨RLO⟩gnp.exe") >= 6  # name, note, prompt, output, extracted, reference
+
+
+def test_markdown_shows_control_characters_too(tmp_path: Path) -> None:
+    from tvbench.report.markdown import render_markdown
+
+    hidden_run(tmp_path)
+    doc = render_markdown(build_board(load_runs([tmp_path])))
+    for raw in HIDDEN:
+        assert raw not in doc, repr(raw)
+    assert "model a␀b ␛\\[31mred␇ c1⟨U+0085⟩ ⟨RLO⟩gnp.exe" in doc

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from tvbench.data.record import Continuation
-from tvbench.report.item_browser import browse, output_text, thumbnail_uri
+from tvbench.report.item_browser import browse, output_text, target_text, thumbnail_uri
 from tvbench.report.load import load_runs
 from tvbench.report.tables import build_board
 
@@ -24,8 +24,9 @@ def test_items_are_capped_per_language_with_images_first(multilang_runs: Path) -
                        "is": ["is0", "is1", "is2"], "sw": ["sw0", "sw1", "sw2"]}
     first = items[0]
     assert first.image is not None and items[2].image is None
-    assert [(o.label, o.output, o.answer, o.score) for o in first.outputs] == [
-        ("alpha-3b", "out-en0", "ans-en0", "0"), ("beta-7b", "b-en0", "x", "0")]
+    assert [(o.label, o.output, o.extracted, o.reference, o.score)
+            for o in first.outputs] == [("alpha-3b", "out-en0", "ans-en0", "gold-en0", "0"),
+                                        ("beta-7b", "b-en0", "x", "", "0")]
     assert first.outputs[0].seen == "seen" and first.outputs[1].seen == "unknown"
 
 
@@ -40,6 +41,19 @@ def test_thumbnails_are_downscaled_jpegs_and_junk_is_dropped() -> None:
     assert img.format == "JPEG" and img.size == (128, 64)
     assert thumbnail_uri(b"<svg onload=alert(1)>") is None
     assert thumbnail_uri(None) is None
+
+
+def test_reference_answers_read_one_per_line_with_repeats_counted() -> None:
+    """TextVQA's ten annotator answers, CoMMuTE's two candidates, a plain reference."""
+    from tvbench.data.record import freeze
+
+    textvqa = ["stop"] * 7 + ["stop sign", "stop"] + ["halt"]
+    assert target_text(textvqa) == "stop (×8)\nstop sign\nhalt"
+    assert target_text(freeze(textvqa)) == target_text(textvqa)  # as records hold it
+    commute = freeze({"correct": "Er sitzt auf der Bank.", "incorrect": "Er sitzt bei der Bank."})
+    assert target_text(commute) == ("correct: Er sitzt auf der Bank.\n"
+                                     "incorrect: Er sitzt bei der Bank.")
+    assert target_text("Ein Hund.") == "Ein Hund." and target_text(None) == ""
 
 
 def test_loglikelihood_outputs_read_as_candidates() -> None:

@@ -38,7 +38,11 @@ def test_overview_and_per_language_tables(multilang_runs: Path) -> None:
     # headline = macro mean with the run's CI: alpha (80+70+40+50)/4 = 60 ± 1
     assert _row(doc, "alpha-3b") == ["alpha-3b", "60.0 \\[59.0, 61.0\\]", "30.0 \\[29.0, 31.0\\]"]
     assert _row(doc, "**avg seen**")[1].startswith("75.0 ≈\\[71.5, 78.5\\] (2)")
-    assert _row(doc, "**avg unseen**")[1:] == ["45.0 ≈\\[41.5, 48.5\\] (2)", ""]
+    # beta declares no training languages: its seen/unseen averages are unknown, not blank
+    assert _row(doc, "**avg unseen**")[1:] == ["45.0 ≈\\[41.5, 48.5\\] (2)", "unknown[^unknown]"]
+    assert _row(doc, "**avg seen**")[2] == "unknown[^unknown]"
+    footnote = next(line for line in doc.splitlines() if line.startswith("[^unknown]:"))
+    assert "declares no training languages" in footnote
     assert _row(doc, "sw Swahili")[1:] == ["40.0\\* \\[35.0, 45.0\\]", "55.0 \\[50.0, 60.0\\]"]
     assert _row(doc, "de German")[1] == "70.0 \\[65.0, 75.0\\]"  # seen: no star
     assert "Not comparable" not in doc and "⚠A" not in doc.split("## Overview")[1]
@@ -48,17 +52,23 @@ def test_overview_and_per_language_tables(multilang_runs: Path) -> None:
     assert "model:" not in note and "alpha-3b, beta-7b" in note
 
 
-def test_different_setups_get_letters_and_a_visible_warning(multilang_runs: Path,
-                                                             tmp_path: Path) -> None:
+def test_different_setups_get_letters_and_one_collapsed_explanation(multilang_runs: Path,
+                                                                     tmp_path: Path) -> None:
     write_run(tmp_path / "other", "gamma", "gamma",
               {"mvqa": task_block("mvqa", {"en": 50.0, "de": 50.0, "sw": 50.0, "is": 50.0},
                                   "org/gamma", gen="greedy,max16")})
     doc = _md(multilang_runs, tmp_path / "other")
     assert _row(doc, "gamma")[1].endswith("⚠B")
     assert _row(doc, "alpha-3b")[1].endswith("⚠A")
-    warning = next(line for line in doc.splitlines() if line.startswith("> - B vs A"))
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(
+        "<details><summary>Comparability: 1 of 2 task(s) mix setups"))
+    block = lines[start:lines.index("</details>", start)]
+    assert "- ⚠B: gamma" in block and "- ⚠A: alpha-3b, beta-7b" in block
+    warning = next(line for line in block if line.startswith("- B vs A"))
     assert "gen: greedy,max128 → greedy,max16" in warning
-    assert "**Not comparable — mvqa:**" in doc
+    # no warning boxes: the explanation is given once, collapsed
+    assert "Not comparable" not in doc and not any(line.startswith(">") for line in lines)
 
 
 def test_reported_runs_are_italic_labelled_and_never_silently_compared(
@@ -70,7 +80,8 @@ def test_reported_runs_are_italic_labelled_and_never_silently_compared(
     doc = _md(multilang_runs, paper)
     assert _row(doc, "_TowerVision-2B_ (rep.)")[3] == "_68.1_ ⚠B"
     assert _row(doc, "tv-measured")[3].endswith("⚠A")
-    assert "> - B (reported numbers) vs A:" in doc
+    assert any(line.startswith("- B (reported numbers) vs A:") for line in doc.splitlines())
+    assert not any(line.startswith("> ⚠️") for line in doc.splitlines())
 
 
 def test_untrusted_names_cannot_break_tables_or_inject_html(tmp_path: Path) -> None:

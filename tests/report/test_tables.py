@@ -33,6 +33,38 @@ def test_languages_unseen_flags_and_averages(multilang_runs: Path) -> None:
     assert mvqa.averages["all"]["beta-7b"].score == 56.25
 
 
+def test_unknown_and_empty_averages_say_so_instead_of_staying_blank(
+        multilang_runs: Path, tmp_path: Path) -> None:
+    board = build_board(load_runs([multilang_runs]))
+    mvqa = board.tasks[0]
+    for key in ("seen", "unseen"):  # beta declares no training languages
+        cell = mvqa.averages[key]["beta-7b"]
+        assert score_text(cell) == "unknown"
+        assert "declares no training languages" in tooltip("beta-7b", f"avg {key}", cell)
+    # alpha declares en and de: on the English-only task nothing is unseen, so "none"
+    ocr_unseen = board.tasks[1].averages["unseen"]["alpha-3b"]
+    assert score_text(ocr_unseen) == "none"
+    assert "no unseen language among this task's languages" in tooltip("alpha-3b", "avg",
+                                                                       ocr_unseen)
+    assert score_text(board.tasks[1].averages["seen"]["alpha-3b"]) == "30.0"
+
+
+def test_secondary_metrics_are_collected_per_run(tmp_path: Path) -> None:
+    block = task_block("mt", {"de": None, "fr": None}, "org/m", metric="xcomet")
+    block["metrics"] = {"bleu": task_block("mt", {"de": 30.0, "fr": 40.0}, "org/m",
+                                           metric="bleu"),
+                        "chrf": task_block("mt", {"de": 55.0, "fr": 65.0}, "org/m",
+                                           metric="chrf")}
+    write_run(tmp_path, "m", "m", {"mt": block})
+    write_run(tmp_path, "n", "n", {"mt": task_block("mt", {"de": 1.0}, "org/n")})
+    view = build_board(load_runs([tmp_path])).tasks[0]
+    assert score_text(view.headline["m"]) == "n/s"
+    assert list(view.secondary) == ["bleu", "chrf"]
+    assert (view.secondary["bleu"]["m"].score, view.secondary["chrf"]["m"].score) == (35.0,
+                                                                                      60.0)
+    assert view.secondary_runs() == ["m"]  # n has no other metric
+
+
 def test_one_language_average_keeps_its_exact_ci() -> None:
     cell = average([Cell(score=30.0, ci=(25.0, 35.0))])
     assert (cell.score, cell.ci, cell.approx, cell.k) == (30.0, (25.0, 35.0), False, 1)

@@ -52,7 +52,8 @@ def test_unknown_task_suggests_names() -> None:
 def test_task_options_are_validated() -> None:
     plan = build_plan(CFG, models=["gemma3"], tasks=["textvqa"],
                       task_options=["textvqa.normaliser=evalai-clean", "textvqa.ocr_tokens=true"])
-    assert plan.tasks[0].task.config == {"normaliser": "evalai-clean", "ocr_tokens": True}
+    assert plan.tasks[0].task.config == {"normaliser": "evalai-clean", "ocr_tokens": True,
+                                         "protocol": "paper"}
     with pytest.raises(TaskOptionError, match="normaliser"):
         build_plan(CFG, models=["gemma3"], tasks=["textvqa"], task_options=["textvqa.normalizer=x"])
     with pytest.raises(TaskOptionError, match="is not one of"):
@@ -79,6 +80,30 @@ def test_a_loglikelihood_task_is_refused_for_an_http_model_at_plan_time() -> Non
 def test_batch_size_must_be_positive() -> None:
     with pytest.raises(PlanError, match="batch-size"):
         build_plan(CFG, models=["gemma3"], tasks=["textvqa"], batch_size=-1)
+
+
+def test_language_presets_and_the_error_policy() -> None:
+    """``--languages paper`` is the default; ``all`` and code lists are kept as given; a
+    preset cannot be mixed with codes; ``--exclude-errors`` and ``[run]`` set the policy."""
+    plan = build_plan(CFG, models=["gemma3"], tasks=["cc_ocr"])
+    assert plan.models[0].settings.languages == "paper"
+    assert not plan.models[0].settings.exclude_errors
+    assert build_plan(CFG, models=["gemma3"], tasks=["cc_ocr"], languages=["all"]
+                      ).models[0].settings.languages == "all"
+    assert build_plan(CFG, models=["gemma3"], tasks=["cc_ocr"], languages=["DE", "fr"]
+                      ).models[0].settings.languages == ("de", "fr")
+    with pytest.raises(PlanError, match="preset"):
+        build_plan(CFG, models=["gemma3"], tasks=["cc_ocr"], languages=["paper", "de"])
+    assert build_plan(CFG, models=["gemma3"], tasks=["cc_ocr"], exclude_errors=True
+                      ).models[0].settings.exclude_errors
+    text = (Path(__file__).resolve().parents[2] / "tvbench.toml").read_text()
+    cfg = config.parse(text.replace('languages = "paper"', 'languages = "all"').replace(
+        "exclude_errors = false", "exclude_errors = true"))
+    plan = build_plan(cfg, models=["gemma3"], tasks=["cc_ocr"])
+    assert plan.models[0].settings.languages == "all"
+    assert plan.models[0].settings.exclude_errors
+    with pytest.raises(config.ConfigError, match="languages"):
+        config.parse(text.replace('languages = "paper"', 'languages = "some"'))
 
 
 def test_throughput_flags_reach_the_settings_and_the_model_entries() -> None:

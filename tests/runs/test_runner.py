@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tvbench.runs.parity import parity_note
 from tvbench.runs.runner import Runner, RunSettings, TaskPlan, check_capabilities
 from tvbench.runs.store import RunFolder, RunFolderError
 
@@ -120,7 +121,17 @@ def test_a_broken_item_is_a_recorded_error_not_a_drop(tmp_path: Path) -> None:
     assert "question" in errors[str(rows[3]["question_id"])]
     assert recs[str(rows[2]["question_id"])]["score"] == 0.0  # no answers scores 0, like lmms-eval
     block = results["tasks"]["textvqa"]
-    assert (block["n"], block["n_errors"], block["n_scored"]) == (12, 2, 10)
+    # the two failed items count as 0 (the official rule), so every item is in the score
+    assert (block["n"], block["n_errors"], block["n_scored"]) == (12, 2, 12)
+    scored = [recs[k]["score"] for k in recs if not recs[k]["error"]]
+    assert block["score"] == round(100 * sum(scored) / 12, 4)
+    excluded = Runner(FakeAdapter(), RunFolder(tmp_path / "run2"),
+                      RunSettings(exclude_errors=True)).run(
+        [TaskPlan(task, LocalDataset(folder, "validation"))])["tasks"]["textvqa"]
+    assert (excluded["n_errors"], excluded["n_scored"]) == (2, 10)
+    assert excluded["score"] == round(100 * sum(scored) / 10, 4)
+    assert "|errors:excluded|" in excluded["signature"] and excluded["errors"] == "excluded"
+    assert "|errors:zero|" in block["signature"] and block["errors"] == "zero"
 
 
 def test_parity_check_reports_mismatches(tmp_path: Path) -> None:
@@ -136,11 +147,10 @@ def test_parity_check_reports_mismatches(tmp_path: Path) -> None:
                    RunSettings(batch_size=4, check_parity=3)).run([_plan()])
     assert clean["tasks"]["textvqa"]["parity"] == {"checked": 3, "batch_size": 4,
                                                    "mismatches": [], "divergence": 0.0}
-    # the divergence rate reaches the terminal summary and the reports as a task note
+    # the divergence rate, as the terminal summary and the reports print it
     assert parity["divergence"] == 1.0
-    assert ("parity: 3/3 checked items differ from batch size 1 at batch size 4 "
-            "(100.0 % divergence)") in results["tasks"]["textvqa"]["notes"]
-    assert "parity: 0/3 checked items differ" in clean["tasks"]["textvqa"]["notes"][-1]
+    assert parity_note(parity) == ("parity: 3/3 checked items differ from batch size 1 at "
+                                   "batch size 4 (100.0 % divergence)")
 
 
 def test_loglikelihood_parity_compares_every_candidate(tmp_path: Path) -> None:
@@ -149,9 +159,9 @@ def test_loglikelihood_parity_compares_every_candidate(tmp_path: Path) -> None:
     from tvbench.data.outputs import LogLikelihood
 
     class Drifting(FakeAdapter):
-        def loglikelihood(self, inputs, continuations, *, batch_size=1, on_batch=None):
+        def loglikelihood(self, inputs, continuations, *, batch_size=1, on_batch=None, **kw):
             out = super().loglikelihood(inputs, continuations, batch_size=batch_size,
-                                        on_batch=None)
+                                        on_batch=None, **kw)
             if batch_size != 1:  # batched scores drift by 0.01 nats
                 out = [LogLikelihood(o.total + 0.01, o.mean, o.n_tokens) for o in out]
             if on_batch is not None:

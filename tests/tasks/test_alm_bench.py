@@ -17,6 +17,7 @@ from tvbench.models.base import ModelSpec
 from tvbench.runs.results import summarize_task
 from tvbench.scorers import Scorers
 from tvbench.scorers.judge import Judge
+from tvbench.tasks.base import TaskOptionError
 from tvbench.tasks.scoring import Rescored
 
 SPEC = ModelSpec(name="m", family="fake", adapter="fake", adapter_version=1, source="fake/m",
@@ -49,26 +50,45 @@ def records_for(task: ALMBench, samples: list[Item], outputs: dict[str, str]
 
 
 # ------------------------------------------------------------------ data
-def test_paper_protocol_loads_the_mcq_subset() -> None:
+OUTSIDE_COUNTRY_MAP = {"ar", "sw", "am"}  # bundled languages the fork's prompts cannot name
+
+
+def test_paper_protocol_loads_the_mcq_subset_with_target_letters() -> None:
     task, samples = load()
-    assert len(samples) == 24 and not any(s.error for s in samples)
+    assert len(samples) == 38
     assert {s.fields["question_type"] for s in samples} == {MCQ}
-    langs = [s.lang for s in samples]
-    assert sorted(set(langs)) == ["am", "ar", "de", "en", "es", "fr", "hi", "is", "ja", "ko",
-                                  "sw", "zh-Hans"]
-    assert all(langs.count(x) == 2 for x in set(langs))
-    assert set(langs) <= set(task.languages)
+    errors = {s.lang for s in samples if s.error}
+    assert errors == OUTSIDE_COUNTRY_MAP
+    assert all("country map" in (s.error or "") for s in samples if s.error)
+    ok = [s for s in samples if not s.error]
+    assert {s.lang for s in ok} == set(task.paper_languages)  # the bundled set covers all 23
     zh = by_id(samples)["904_2_01_002"]
     assert zh.fields["target"] == "春节" and zh.fields["choices"][1] == "中秋节"
+    assert zh.fields["target_letter"] == "a" and zh.fields["country"] == "China"
+    italian = by_id(samples)["912_1_01_001"]
+    assert len(italian.fields["choices"]) == 6 and italian.fields["target_letter"] == "c"
+    # a comma before a non-ASCII capital stays inside one choice, as in the fork (version B)
+    assert by_id(samples)["919_1_01_001"].fields["choices"] == [
+        "Pierogi", "Bigos, Żurek", "Kotlet schabowy"]
+
+
+def test_answer_text_protocol_is_the_earlier_fork_version() -> None:
+    task, samples = load(protocol="answer-text", option_labels="any")
+    assert len(samples) == 38 and not any(s.error for s in samples)
     assert by_id(samples)["902_2_01_002"].fields["target"] == "La tour Eiffel"
+    assert "target_letter" not in by_id(samples)["902_2_01_002"].fields
+    assert task.generation_for("en").max_new_tokens == 1024
 
 
 def test_official_protocol_loads_every_question_type() -> None:
     task, samples = load(protocol="official")
     kinds = [s.fields["question_type"] for s in samples]
-    assert len(samples) == 33 and kinds.count(MCQ) == 24 and kinds.count(TF) == 3
+    assert len(samples) == 47 and kinds.count(MCQ) == 38 and kinds.count(TF) == 3
     assert kinds.count("Long Question") == 3 and kinds.count("Short Question") == 3
     assert task.settings().max_new_tokens == 2048 and ALMBench().settings().max_new_tokens == 1024
+    assert task.describe_options() == "protocol=official"
+    with pytest.raises(TaskOptionError, match="system_prompt"):
+        ALMBench(protocol="official", system_prompt="iclr-script")
 
 
 def test_limit_counts_mcq_items_per_language() -> None:
@@ -79,7 +99,7 @@ def test_limit_counts_mcq_items_per_language() -> None:
 
 
 def test_fork_labels_only_make_unknown_labels_item_errors() -> None:
-    _, samples = load(option_labels="fork")
+    _, samples = load(protocol="answer-text", option_labels="fork")
     errors = {s.lang for s in samples if s.error}
     assert errors == {"ar", "sw", "am"}  # labels the fork's regexes never listed
     assert all("cannot split the options" in (s.error or "") for s in samples if s.error)
@@ -131,13 +151,35 @@ def test_broken_records_become_item_errors(tmp_path: Path) -> None:
 def test_paper_prompt_layout() -> None:
     task, samples = load()
     text = task.build(by_id(samples)["900_1_01_001"]).render()
-    assert text.startswith("[user] <image>For the given Multiple Choice Question Answer below")
+    assert text == (
+        "[user] <image>For the given Multiple Choice Question Answer below, analyze the "
+        "question and answer strictly from one of the options below. End your answer with "
+        "'Final Answer: <your answer>' where <your answer> is strictly the choice letter "
+        "only. Provide brief, clear responses in English language. The image represents the "
+        "Food in United States Which dish is shown in the image?\nA) Fish and chips\n"
+        "B) Shepherd's pie\nC) Bangers and mash\nD) Cornish pasty")
+
+
+def test_answer_text_prompt_layout() -> None:
+    task, samples = load(protocol="answer-text")
+    text = task.build(by_id(samples)["900_1_01_001"]).render()
     assert text.endswith("is strictly the choice only. Which dish is shown in the image?\n"
                          "Fish and chips\nShepherd's pie\nBangers and mash\nCornish pasty")
 
 
 # --------------------------------------------------------------- scoring
 PAPER_OUTPUTS = [
+    ("900_1_01_001", "Final Answer: A", 1.0),
+    ("900_1_01_001", "The dish is fried.\nFinal Answer: A) Fish and chips", 1.0),
+    ("900_1_01_001", "a", 1.0),
+    ("900_1_01_001", "Fish and chips", 0.0),  # no letter: extraction gives nothing
+    ("900_1_01_001", "Final Answer: B", 0.0),
+    ("912_1_01_001", "Final Answer: C", 1.0),  # six options
+    ("923_1_01_001", "B) Smørrebrød", 1.0),
+    ("904_1_01_001", "答案：A", 0.0),  # a full-width colon is not "Answer:"
+]
+
+ANSWER_TEXT_OUTPUTS = [
     ("900_1_01_001", "Fish and chips", 1.0),
     ("900_1_01_001", "  Fish and chips\n", 1.0),
     ("900_1_01_001", "It is fried.\nFinal Answer: Fish and chips", 1.0),
@@ -158,18 +200,46 @@ def test_paper_scores_hand_made_outputs(item: str, output: str, score: float) ->
     assert task.score(by_id(samples)[item], Generation(output, 1)).score == score
 
 
-def test_paper_summary_signature_and_groups() -> None:
+@pytest.mark.parametrize(("item", "output", "score"), ANSWER_TEXT_OUTPUTS)
+def test_answer_text_scores_hand_made_outputs(item: str, output: str, score: float) -> None:
+    task, samples = load(protocol="answer-text", option_labels="any")
+    assert task.score(by_id(samples)[item], Generation(output, 1)).score == score
+
+
+def test_paper_summary_signature_errors_and_caps() -> None:
+    """Right letters in en and zh-Hans; the items outside the country map are errors, which
+    count as 0 in their languages; English is generated with 128 new tokens."""
     task, samples = load()
+    outputs = {s.id: f"Final Answer: {s.fields['target_letter'].upper()}" for s in samples
+               if s.lang in ("en", "zh-Hans") and not s.error}
+    records = records_for(task, samples, outputs)
+    block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                           data_desc="local:x")
+    assert block["languages"]["en"]["score"] == 100.0
+    assert block["languages"]["am"] == {**block["languages"]["am"], "score": 0.0, "n": 2,
+                                        "n_errors": 2}
+    assert block["n_errors"] == 6
+    assert block["score"] == pytest.approx(100 * 2 / 26, abs=1e-4)  # 2 of 26 languages all right
+    assert "opts:option_labels=fork,protocol=paper,system_prompt=none" in block["signature"]
+    assert "metric:alm_letter_acc[fork-B:4-patterns,target:fuzz.ratio,fork-labels]" in block[
+        "signature"]
+    assert "gen:greedy,max1024;en=greedy,max128" in block["signature"]
+    assert "gen:greedy,max128|" in block["languages"]["en"]["signature"]
+    assert block["breakdown"]["by_family"]["Afro-Asiatic"] == {"score": 0.0,
+                                                               "languages": ["am", "ar"]}
+
+
+def test_answer_text_summary_signature_and_groups() -> None:
+    task, samples = load(protocol="answer-text", option_labels="any")
     outputs = {s.id: s.fields["target"] for s in samples if s.lang in ("en", "am", "zh-Hans")}
     records = records_for(task, samples, outputs)
     block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
                            data_desc="local:x")
     assert block["status"] == "scored"
-    assert block["score"] == pytest.approx(100 * 3 / 12)  # 3 of 12 languages all right
-    assert "opts:option_labels=any,protocol=paper" in block["signature"]
+    assert block["score"] == pytest.approx(100 * 3 / 26, abs=1e-4)  # 3 of 26 languages all right
+    assert "opts:option_labels=any,protocol=answer-text,system_prompt=none" in block[
+        "signature"]
     groups = block["breakdown"]
-    assert groups["by_resource"]["high"] == {"score": 50.0, "languages": ["en", "es", "fr",
-                                                                         "zh-Hans"]}
     assert groups["by_resource"]["low"] == {"score": 100.0, "languages": ["am"]}
     assert groups["by_script"]["Ethi"]["score"] == 100.0
     assert groups["by_family"]["Afro-Asiatic"] == {"score": 50.0, "languages": ["am", "ar"]}
@@ -238,7 +308,7 @@ def test_official_without_judge_is_not_scored() -> None:
     records = records_for(task, samples, {})
     outcome = task.rescore(samples, records, Scorers())
     notes = outcome.notes
-    assert len(notes) == 1 and "33 items not scored" in notes[0] and "no judge" in notes[0]
+    assert len(notes) == 1 and "47 items not scored" in notes[0] and "no judge" in notes[0]
     block = summarize_task(task, samples, outcome, model=SPEC, data_desc="local:x")
     assert block["score"] is None and block["status"].startswith("not scored")
     assert "metrics" not in block  # no other metric stands in for the judge

@@ -190,7 +190,8 @@ def test_end_to_end_multi_lan() -> None:
     assert micro == pytest.approx(100 * 20 / 23, abs=1e-4)
     assert block["score"] == pytest.approx(
         sum(v["score"] for v in langs.values()) / len(langs), abs=1e-3)
-    assert "opts:prompt=towervision,tracks=multi_lan_ocr" in block["signature"]
+    assert "opts:max_new_tokens=1024,prompt=towervision,tracks=multi_lan_ocr" in block[
+        "signature"]
     assert "ccocr_ocr_f1[official@fb6187eb,macro" in block["signature"]
     track = block["breakdown"]["cc_ocr"]["tracks"]["multi_lan_ocr"]
     assert track["subsets"]["German"]["macro_f1"] == langs["de"]["score"]
@@ -244,15 +245,39 @@ def test_end_to_end_all_tracks() -> None:
     assert cc["excluded_errors"] == {}
 
 
-def test_errors_are_excluded_and_counted() -> None:
+def test_failed_items_score_as_the_empty_string() -> None:
+    """A failed generation counts as ``""`` (the official evaluator's missing prediction) in
+    every metric and the official tables; --exclude-errors leaves it out and says so."""
+    from tvbench.runs.results import Summary
+
     task, samples = _load(tracks="all")
     scored = _records(task, samples, {}).records
-    records = Rescored((replace(scored[0], score=None, metrics={}, error="generation failed"),
-                        *scored[1:]))
+    failed = replace(scored[0], score=None, metrics={}, error="generation failed")
+    records = Rescored((failed, *scored[1:]))
+    as_empty = Rescored((replace(scored[0], metrics=task.score(
+        samples[0], Generation("")).metrics, score=task.score(samples[0], Generation("")).score),
+        *scored[1:]))
     block = summarize_task(task, samples, records, model=SPEC, data_desc="local:cc_ocr")
-    assert block["n_errors"] == 1
-    assert block["breakdown"]["cc_ocr"]["excluded_errors"] == {"doc_parsing/doc_scan_eng": 1}
-    assert "doc_scan_eng" not in block["breakdown"]["cc_ocr"]["tracks"]["doc_parsing"]["subsets"]
+    empty = summarize_task(task, samples, as_empty, model=SPEC, data_desc="local:cc_ocr")
+    assert block["n_errors"] == 1 and empty["n_errors"] == 0
+    assert block["score"] == empty["score"] < 100
+    for name in block["metrics"]:
+        assert block["metrics"][name]["score"] == empty["metrics"][name]["score"], name
+    assert block["breakdown"] == empty["breakdown"]
+    assert block["breakdown"]["cc_ocr"]["excluded_errors"] == {}
+    excluded = summarize_task(task, samples, records, model=SPEC, data_desc="local:cc_ocr",
+                              summary=Summary(count_errors=False))
+    cc = excluded["breakdown"]["cc_ocr"]
+    assert cc["excluded_errors"] == {"doc_parsing/doc_scan_eng": 1}
+    assert "doc_scan_eng" not in cc["tracks"]["doc_parsing"]["subsets"]
+    assert "|errors:excluded|" in excluded["signature"]
+
+
+def test_paper_language_preset_is_the_multi_lan_protocols() -> None:
+    assert CCOCR().language_selection("paper") == frozenset(PAPER_LANGUAGES)
+    assert CCOCR(tracks="all").language_selection("paper") is None
+    assert CCOCR().language_selection("all") is None
+    assert CCOCR(max_new_tokens=4096).settings().max_new_tokens == 4096
 
 
 def test_aggregation_is_pure() -> None:

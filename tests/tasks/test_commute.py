@@ -74,8 +74,20 @@ def test_contrastive_candidates_are_assistant_continuations() -> None:
                                 "Wir müssen diesen Leberfleck loswerden.")
     assert isinstance(inp_c.messages[0].content[0], ImagePart)
     assert [m.role for m in inp_c.messages] == ["user"]
-    assert inp_c.messages[0].text == ("Translate the following source text from English to "
-                                      "German:\nWe'll have to get rid of that mole.")
+    assert inp_c.messages[0].text == (
+        "Translate the following source text from English to German. Only generate the "
+        "translation without any additional explanation or extra word.\nEnglish: We'll have "
+        "to get rid of that mole.\n\nGerman: ")
+    assert task.scoring().span == "turn"
+    assert CoMMuTE(span="candidate").scoring().span == "continuation"
+
+
+def test_paper_languages_are_table_2s() -> None:
+    task = CoMMuTE()
+    assert task.language_selection("paper") == frozenset({"de", "fr", "ru", "zh"})
+    assert task.language_selection("all") is None  # the fork's six-language group
+    paper = task.load(task.bundled_source(), languages=task.language_selection("paper"))
+    assert sorted({s.lang for s in paper}) == ["de", "fr", "ru", "zh"]
 
 
 def test_kind_is_decided_by_the_variant_per_instance() -> None:
@@ -100,7 +112,7 @@ def test_generative_prompt_is_the_forks() -> None:
     assert task.settings() == GenerationSettings(max_new_tokens=128)
 
 
-@pytest.mark.parametrize("normalise,correct,incorrect,expected", [
+@pytest.mark.parametrize("normalise,correct,incorrect,expected", [  # span does not matter
     # sum: -10 > -12 (correct wins); mean: -10/2 = -5 < -12/4 = -3 (incorrect wins)
     ("sum", LogLikelihood(-10.0, -5.0, 2), LogLikelihood(-12.0, -3.0, 4), ("correct", 1.0)),
     ("mean", LogLikelihood(-10.0, -5.0, 2), LogLikelihood(-12.0, -3.0, 4), ("incorrect", 0.0)),
@@ -137,13 +149,16 @@ class ShufflingAdapter:
         return -float(len(continuation))
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
-                      batch_size: int = 1, on_batch: Any = None) -> list[LogLikelihood]:
+                      batch_size: int = 1, on_batch: Any = None,
+                      scoring: Any = None) -> list[LogLikelihood]:
+        self.scoring = scoring
         order = list(range(len(inputs)))
         self.rng.shuffle(order)
         out: list[LogLikelihood | None] = [None] * len(inputs)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            lls = [LogLikelihood(self.logprob(continuations[i]), -1.0, 3) for i in idx]
+            lls = [LogLikelihood(self.logprob(continuations[i]),
+                                 self.logprob(continuations[i]) / 3, 3) for i in idx]
             for i, ll in zip(idx, lls, strict=True):
                 out[i] = ll
             if on_batch:
@@ -165,8 +180,10 @@ class ShufflingAdapter:
 def test_contrastive_end_to_end_pairs_by_id_under_shuffled_execution(tmp_path: Path) -> None:
     task = CoMMuTE()
     folder = RunFolder(tmp_path / "run")
-    Runner(ShufflingAdapter(seed=5), folder, RunSettings(batch_size=5)).run(
+    adapter = ShufflingAdapter(seed=5)
+    Runner(adapter, folder, RunSettings(batch_size=5, languages="all")).run(
         [TaskPlan(task, task.bundled_source())])
+    assert adapter.scoring == task.scoring()  # the request option reaches the adapter
     results = folder.read_results()
     assert results is not None
     block = results["tasks"]["commute"]
@@ -211,6 +228,7 @@ def test_generative_without_comet_is_not_scored(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path / "run")
     results = Runner(ShufflingAdapter(seed=1), folder, RunSettings(),
                      scorers=Scorers()).run([TaskPlan(task, task.bundled_source())])
+    assert sorted(results["tasks"]["commute"]["languages"]) == ["de", "fr", "ru", "zh"]
     block = results["tasks"]["commute"]
     assert block["metric"] == "pairwise_accuracy" and block["score"] is None
     assert block["status"] == ("not scored: COMET pairwise accuracy not scored: COMET is not "
@@ -259,31 +277,34 @@ def test_contrastive_through_tiny_adapters(family: str, tiny_adapter: Any,
     adapter = tiny_adapter(family)
     task = CoMMuTE()
     folder = RunFolder(tmp_path / family)
-    results = Runner(adapter, folder, RunSettings(batch_size=4, limit=2)).run(
+    results = Runner(adapter, folder, RunSettings(batch_size=4, limit=2, languages="all")).run(
         [TaskPlan(task, task.bundled_source())])
     block = results["tasks"]["commute"]
     records = folder.read_records("commute")
     assert len(records) == 12 and block["n_errors"] == 0, [r.error for r in records.values()]
     for rec in records.values():
-        totals = [o.total for o in rec.continuations]
-        assert all(t is not None and t < 0 for t in totals)
+        means = [o.mean for o in rec.continuations]
+        assert all(m is not None and m < 0 for m in means)
         assert all(o.n_tokens > 0 for o in rec.continuations)
-        assert rec.score == float(totals[0] > totals[1])
+        assert rec.score == float(means[0] > means[1])  # the fork: lower mean loss wins
     assert block["status"] == "scored" and 0 <= block["score"] <= 100
     # the batched run agrees with scoring one item's two candidates on their own
     sample = _samples()[0]
     rec = records[sample.id]
     cands = task.candidates(sample)
-    alone = adapter.loglikelihood([c[0] for c in cands], [c[1] for c in cands])
+    alone = adapter.loglikelihood([c[0] for c in cands], [c[1] for c in cands],
+                                  scoring=task.scoring())
     assert [a.total for a in alone] == pytest.approx([o.total for o in rec.continuations],
                                                      abs=1e-3)
+    plain = adapter.loglikelihood([c[0] for c in cands], [c[1] for c in cands])
+    assert all(a.n_tokens < o.n_tokens for a, o in zip(plain, rec.continuations, strict=True))
 
 
 def test_generative_pairwise_accuracy_with_tiny_comet(tmp_path: Path,
                                                       tiny_comet_client: Any) -> None:
     task = CoMMuTE(variant="generative")
     folder = RunFolder(tmp_path / "run")
-    results = Runner(ShufflingAdapter(seed=2), folder, RunSettings(limit=2),
+    results = Runner(ShufflingAdapter(seed=2), folder, RunSettings(limit=2, languages="all"),
                      scorers=Scorers(comet=tiny_comet_client, comet_problem=None)).run(
         [TaskPlan(task, task.bundled_source())])
     block = results["tasks"]["commute"]

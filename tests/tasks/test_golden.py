@@ -28,6 +28,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("commute", {"variant": "contrastive"}),
     ("commute", {"variant": "generative"}),
     ("alm_bench", {"protocol": "paper"}),
+    ("alm_bench", {"protocol": "paper-a", "system_prompt": "iclr-script"}),
+    ("alm_bench", {"protocol": "answer-text"}),
     ("alm_bench", {"protocol": "official"}),
     ("vimul_bench", {}),
 ]

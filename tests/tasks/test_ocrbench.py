@@ -51,12 +51,13 @@ def test_prompt_is_the_stripped_question_without_suffix(samples: list[Any]) -> N
 OUTPUTS = {
     "0": "The image says: CENTRE.",          # Regular: hit
     "2": "JOlNT",                             # Irregular: miss
-    "4": "ＭＡＲＩＬＹＮ",                       # Artistic: hit only with the full-width fold
+    "4": "ＭＡＲＩＬＹＮ",                       # Artistic: hit only with lmms-eval's fold
     "8": "5743",                              # Digit: hit
     "12": "It goes to Chatswood, Epping",     # Scene VQA: second GT hits
     "16": "Secret Recipe Restaurant",         # KIE: hit (lower-cased)
     "18": "$y_{2}=-1$",                       # HME: hit after removing spaces
-    "19": "\\frac{A}{b}+c",                   # HME: miss (case kept)
+    "19": "\\frac{A}{b}+c",                   # HME: the fork lower-cases it (hit);
+                                              # lmms-eval 0.7.3 keeps the case (miss)
 }
 
 
@@ -72,18 +73,18 @@ def test_end_to_end_scores_and_breakdown(samples: list[Any]) -> None:
     task = OCRBench()
     records = _records(task, samples)
     hits = {r.id for r in records if r.score == 1.0}
-    assert hits == {"0", "4", "8", "12", "16", "18"}
+    assert hits == {"0", "8", "12", "16", "18", "19"}
     block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
                            data_desc="local:ocrbench")
     assert block["metric"] == "accuracy" and block["score"] == 30.0  # 6 / 20 × 100
     assert block["metrics"]["final_score"]["score"] == 6.0
     report = block["breakdown"]["ocrbench"]
     assert report["final_score"] == 6 and report["n"] == 20
-    assert report["text_recognition"] == 3  # CENTRE, MARILYN, 5743
+    assert report["text_recognition"] == 2  # CENTRE, 5743
     assert report["categories"]["Handwritten Mathematical Expression Recognition"] == {
-        "hits": 1, "n": 2}
-    assert "task:ocrbench@1|opts:fold=True" in block["signature"]
-    assert "fold:fullwidth" in block["signature"]
+        "hits": 2, "n": 2}
+    assert "task:ocrbench@2|opts:protocol=paper" in block["signature"]
+    assert "fork@1b6b667:pred-lower-first" in block["signature"]
 
 
 def test_aggregation_is_pure(samples: list[Any]) -> None:
@@ -97,25 +98,38 @@ def test_aggregation_is_pure(samples: list[Any]) -> None:
     assert task.breakdown(samples, records) == task.breakdown(samples, records)
 
 
-def test_fold_option_changes_the_score_and_the_signature(samples: list[Any]) -> None:
-    task = OCRBench(fold=False)
+def test_lmms_eval_protocol_changes_the_score_and_the_signature(samples: list[Any]) -> None:
+    task = OCRBench(protocol="lmms-eval")
     by_id = {s.id: s for s in samples}
-    assert task.score(by_id["4"], Generation("ＭＡＲＩＬＹＮ")).score == 0.0
+    assert task.score(by_id["4"], Generation("ＭＡＲＩＬＹＮ")).score == 1.0
+    assert OCRBench().score(by_id["4"], Generation("ＭＡＲＩＬＹＮ")).score == 0.0
     records = _records(task, samples)
     block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
                            data_desc="local:ocrbench")
-    assert block["score"] == 25.0 and "opts:fold=False" in block["signature"]
-    assert "fold:none" in block["signature"]
+    assert block["score"] == 30.0 and "opts:protocol=lmms-eval" in block["signature"]
+    assert "fold:fullwidth" in block["signature"]
 
 
-def test_errors_are_counted_not_scored(samples: list[Any]) -> None:
+def test_errors_count_as_misses_over_every_item(samples: list[Any]) -> None:
+    """The official score divides by every item: a failed item is a miss (hit 0), in the
+    headline, the 1000-point sum and the report; --exclude-errors leaves it out."""
+    from tvbench.runs.results import Summary
+
     task = OCRBench()
     records = _records(task, samples)
     records[0] = replace(records[0], score=None, error="generation failed: boom")
     block = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
                            data_desc="local:ocrbench")
-    assert block["n_errors"] == 1 and block["n_scored"] == 19
-    assert block["breakdown"]["ocrbench"]["n"] == 19
+    assert block["n_errors"] == 1 and block["n_scored"] == 20
+    assert block["score"] == 25.0  # 5 hits / 20 items
+    assert block["metrics"]["final_score"]["score"] == 5.0
+    assert block["breakdown"]["ocrbench"]["n"] == 20
+    assert "|errors:zero|" in block["signature"]
+    excluded = summarize_task(task, samples, Rescored(tuple(records)), model=SPEC,
+                              data_desc="local:ocrbench", summary=Summary(count_errors=False))
+    assert excluded["n_scored"] == 19 and excluded["score"] == round(500 / 19, 4)
+    assert excluded["breakdown"]["ocrbench"]["n"] == 19
+    assert "|errors:excluded|" in excluded["signature"]
 
 
 def test_bad_record_becomes_an_error_sample(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tvbench.cli import (
         bench_cmd,
         gate_cmd,
+        interop_cmd,
         listing,
         report_cmd,
         run_cmd,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate_cmd.add_parser(sub)
     bench_cmd.add_parser(sub)
     report_cmd.add_parser(sub)
+    interop_cmd.add_parsers(sub)
     setup_cmd.add_parser(sub)
     return parser
 

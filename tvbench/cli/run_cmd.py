@@ -13,10 +13,13 @@ from rich.markup import escape
 from tvbench import config as configuration
 from tvbench.cli.console import (
     RunProgress,
-    language_table,
+    language_tables,
     make_console,
     model_notes,
     model_table,
+    next_step_hint,
+    parity_lines,
+    remarks,
     step,
 )
 from tvbench.runs import distributed
@@ -32,8 +35,15 @@ def add_parser(sub: Any) -> None:
                    help="tvbench.toml entry, FAMILY, FAMILY:PATH_OR_HUB_ID[@REV], "
                    "vllm:FAMILY:PATH_OR_HUB_ID[@REV] or openai:NAME@URL (repeatable)")
     p.add_argument("--tasks", metavar="T1,T2", help="comma-separated task names")
-    p.add_argument("--languages", metavar="de,fr", help="only these languages (BCP-47)")
+    p.add_argument("--languages", metavar="paper|all|de,fr",
+                   help="paper: each task's languages in the TowerVision paper (default); "
+                   "all: every language a task reads; or a list of BCP-47 codes")
     p.add_argument("--limit", type=int, metavar="N", help="at most N items per language")
+    p.add_argument("--subset", type=int, metavar="N",
+                   help="a fixed sample of N items per language of every task, chosen by a "
+                   "seeded hash of the item ids (same ids on every machine); written to "
+                   "MODEL.subsetN-seedS/")
+    p.add_argument("--seed", type=int, metavar="S", help="which --subset sample (default 0)")
     p.add_argument("--batch-size", type=int, metavar="N",
                    help="inputs per model batch (the item cap)")
     p.add_argument("--batch-tokens", type=int, metavar="N",
@@ -59,8 +69,12 @@ def add_parser(sub: Any) -> None:
                    help="re-run N items per task at batch size 1 and report mismatches")
     p.add_argument("--retry-errors", action="store_true",
                    help="when resuming, run again the items that ended in an error")
+    p.add_argument("--exclude-errors", action="store_true", default=None,
+                   help="leave failed items out of the scores instead of counting them as "
+                   "0, as official scorers do (recorded in signatures)")
     p.add_argument("--overwrite", action="store_true",
-                   help="delete existing run folders of these models instead of resuming")
+                   help="delete existing run folders of these models instead of resuming "
+                   "(and take no finished items from their other run folders)")
     p.add_argument("--no-report", action="store_true",
                    help="do not refresh the leaderboards in the output folder")
     p.set_defaults(func=cmd_run)
@@ -74,13 +88,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         languages=args.languages.split(",") if args.languages else None, limit=args.limit,
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
-        retry_errors=args.retry_errors, batch_tokens=args.batch_tokens, compile=args.compile,
-        batch_invariant=args.batch_invariant)
+        retry_errors=args.retry_errors, subset=args.subset, seed=args.seed,
+        exclude_errors=args.exclude_errors, batch_tokens=args.batch_tokens,
+        compile=args.compile, batch_invariant=args.batch_invariant)
     console = make_console(args.quiet)
     if plan.data_mode == "bundled":
         console.print("data: bundled synthetic data sets (pass --data hub for the real datasets)")
     from tvbench.models.registry import load_adapter, materialize
+    from tvbench.runs.reuse import sibling_folders
     from tvbench.runs.runner import Runner
+    from tvbench.runs.subset import folder_name
     from tvbench.scorers import build_scorers
 
     # before torch.distributed starts
@@ -95,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     for model in models:
         entry = model.entry
-        folder = RunFolder(plan.output / slug(entry.name))
+        folder = RunFolder(plan.output / folder_name(slug(entry.name), model.settings.subset))
         if args.overwrite and folder.root.exists() and shard.main:
             shutil.rmtree(folder.root)
         distributed.barrier(shard)
@@ -103,23 +120,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             adapter = load_adapter(entry, device=device, dtype=plan.dtype)
         try:
             with RunProgress(console, quiet, entry.name) as progress:
-                results = Runner(adapter, folder, model.settings, progress, scorers,
-                                 shard).run(plan.tasks)
+                donors = [] if args.overwrite else sibling_folders(plan.output, folder.root)
+                results = Runner(adapter, folder, model.settings, progress, scorers, shard,
+                                 donors=donors).run(plan.tasks)
         finally:
             adapter.close()
         finished.append((entry.name, results))
         folders.append(folder.root)
         if shard.main:
             console.print(model_table(entry.name, results))
-            for note in model_notes(results):
-                console.print(f"  note: {escape(note)}", overflow="fold")
+            console.print(remarks(model_notes(results), parity_lines(
+                results, model.settings.check_parity, [t.task.name for t in plan.tasks])))
     if scorers.judge is not None:
         scorers.judge.close()
     distributed.shutdown(shard)
     if not shard.main:
         return 0
     for task_plan in plan.tasks:
-        console.print(language_table(task_plan.task.name, finished))
+        for table in language_tables(task_plan.task.name, finished, console.width):
+            console.print(table)
     if not args.no_report:
         from tvbench.report.build import refresh_reports
 
@@ -127,4 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print("reports: " + ", ".join(str(p) for p in paths))
     console.print(f"run folders: {', '.join(str(f) for f in folders)} "
                   f"({time.perf_counter() - started:.1f}s)")
+    hint = next_step_hint(any(m.entry.tiny for m in models), plan.data_mode == "bundled")
+    if hint:
+        console.print(escape(hint))
     return 0

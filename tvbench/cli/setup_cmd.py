@@ -44,16 +44,31 @@ def add_parser(sub: Any) -> None:
                         "`import comet` works. A no-op when it is already set up.")
     c.add_argument("--python", metavar="PY", default=None,
                    help="interpreter that creates the environment (default: this one)")
-    c.add_argument("--dir", metavar="DIR", default=".venv-comet",
-                   help="environment folder (default: .venv-comet)")
+    c.add_argument("--dir", metavar="DIR", default=None,
+                   help="environment folder (default: where [comet] python in tvbench.toml "
+                   "points, resolved against that file's folder)")
     c.add_argument("--torch", metavar="SPEC", default=TORCH_SPEC,
                    help=f"torch requirement, e.g. 'torch==2.14.1' (default: {TORCH_SPEC})")
     c.set_defaults(func=cmd_setup_comet)
 
 
 def cmd_setup_comet(args: argparse.Namespace) -> int:
-    setup_comet(python=args.python, directory=args.dir, torch=args.torch)
+    from tvbench import config as configuration
+    from tvbench.scorers.comet import interpreter_path
+
+    wanted = interpreter_path(configuration.load(args.config))
+    directory = Path(args.dir).absolute() if args.dir else environment_of(wanted)
+    py = setup_comet(python=args.python, directory=directory, torch=args.torch)
+    if py.absolute() != wanted:
+        print(f"note: [comet] python in tvbench.toml points at {wanted}; set it to {py} "
+              "for tvbench to use this environment")
     return 0
+
+
+def environment_of(interpreter: Path) -> Path:
+    """The virtual environment folder of an interpreter path (``ENV/bin/python`` → ``ENV``)."""
+    parent = interpreter.parent
+    return parent.parent if parent.name in ("bin", "Scripts") else parent
 
 
 def torch_requirement(spec: str) -> str:

@@ -112,6 +112,11 @@ class ModelInput:
         return h.hexdigest()
 
 
+def with_reply(inp: ModelInput, reply: str) -> ModelInput:
+    """``inp`` followed by an assistant turn that says ``reply`` (for scoring a reply)."""
+    return ModelInput((*inp.messages, Message("assistant", (TextPart(reply),))))
+
+
 @dataclass(frozen=True)
 class GenerationSettings:
     """Decoding settings a task asks for; greedy unless ``temperature`` > 0."""
@@ -135,4 +140,20 @@ class GenerationSettings:
         if max_new_tokens is None or max_new_tokens >= self.max_new_tokens:
             return self
         return GenerationSettings(max_new_tokens, self.stop, self.temperature)
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """What a log-likelihood request scores: the continuation alone, or the whole reply turn.
+
+    ``span="turn"`` renders the continuation as the assistant's reply through the chat
+    template and scores every token after the generation prompt, so the template's
+    end-of-turn tokens (``<end_of_turn>``, ``<|im_end|>``, ...) are scored too, as the
+    TowerVision authors' CoMMuTE scoring does. ``"continuation"`` scores its tokens only.
+    """
+
+    span: Literal["continuation", "turn"] = "continuation"
+
+    def describe(self) -> str:
+        return self.span
 

@@ -43,6 +43,16 @@ def _table() -> dict[str, dict[str, object]]:
 
 
 @cache
+def _spellings() -> dict[str, str]:
+    """Every accepted spelling, lower-cased, → as written (codes, names, dataset aliases)."""
+    out: dict[str, str] = {}
+    for code, meta in _table().items():
+        for spelling in (code, str(meta["name"]), *meta.get("aliases", [])):  # type: ignore[misc]
+            out[str(spelling).lower()] = str(spelling)
+    return out
+
+
+@cache
 def _aliases() -> dict[str, str]:
     out: dict[str, str] = {}
     for code, meta in _table().items():
@@ -71,15 +81,35 @@ def canonical(tag: str) -> str:
 
 
 def resolve(value: str) -> str:
-    """Map a code, an English name or a dataset alias (``"German"``, ``"zhs"``) to a known code."""
-    key = value.strip().lower().replace("_", "-")
-    hit = _aliases().get(key) or _aliases().get(value.strip().lower())
+    """Map a code, an English name or a dataset's own name for a language (ALM-Bench's
+    ``"German"`` and ``"Chinese (Simplified)"``, CC-OCR's split names, fork codes such as
+    ``"zhs"``) to a known code; anything else is an error that suggests the nearest names."""
+    key = " ".join(value.strip().lower().replace("_", "-").split())
+    hit = _aliases().get(key) or _aliases().get(" ".join(value.strip().lower().split()))
     if hit:
         return hit
-    code = canonical(value)
+    try:
+        code = canonical(value)
+    except LanguageError:
+        code = None
     if code in _table():
-        return code
-    raise LanguageError(f"unknown language {value!r}: not in tvbench's language table")
+        return str(code)
+    import difflib
+
+    near = difflib.get_close_matches(key, list(_spellings()), n=3, cutoff=0.75)
+    hint = (f"; did you mean {', '.join(repr(_spellings()[n]) for n in near)}?"
+            if near else "")
+    raise LanguageError(f"unknown language {value!r}: neither a BCP-47 code nor a language "
+                        f"name in tvbench's language table (e.g. 'de' or 'German'){hint}")
+
+
+def code_of(value: str) -> str:
+    """A language as a BCP-47 code: a known code or name (:func:`resolve`), else any
+    well-formed tag as it is (a model may declare a language tvbench has no entry for)."""
+    try:
+        return resolve(value)
+    except LanguageError:
+        return canonical(value)
 
 
 def info(code: str) -> Language:
@@ -112,4 +142,21 @@ def is_unseen(lang: str, seen: Iterable[str] | None) -> bool | None:
     """
     if seen is None:
         return None
-    return not any(_covers(canonical(s), canonical(lang)) for s in seen)
+    return not any(_covers(code_of(s), code_of(lang)) for s in seen)
+
+
+#: Language attributes that define groups (resource level, script, family) for breakdowns.
+GROUP_ATTRIBUTES = ("resource", "script", "family")
+
+
+@cache
+def group_values() -> dict[str, frozenset[str]]:
+    """Every value each of :data:`GROUP_ATTRIBUTES` takes in the table ('unknown' aside)."""
+    out: dict[str, set[str]] = {attr: set() for attr in GROUP_ATTRIBUTES}
+    for code in _table():
+        lang = info(code)
+        for attr in GROUP_ATTRIBUTES:
+            value = getattr(lang, attr)
+            if value and value != "unknown":
+                out[attr].add(value)
+    return {attr: frozenset(values) for attr, values in out.items()}

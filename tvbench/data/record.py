@@ -8,8 +8,9 @@ has been handed on can be trusted to stay what it was.
 :meth:`ItemRecord.to_json` and :meth:`ItemRecord.from_json` are the line format of
 ``records/<task>.jsonl``. The keys are those tvbench has always written (``id``, ``lang``,
 ``input_hash``, ``prompt``, ``output``, ``answer``, ``score``, ``error``, and when they carry
-something ``n_tokens``, ``metrics``, ``extra``, ``thumb``), so older run folders read back
-unchanged. Lines are untrusted on the way in: a value of the wrong type is a
+something ``n_tokens``, ``target``, ``metrics``, ``stats``, ``extra``, ``thumb``), so older run
+folders read back unchanged (``target`` and ``stats`` are newer: a record without them simply
+has none). Lines are untrusted on the way in: a value of the wrong type is a
 :class:`RecordFormatError` that names the field.
 """
 
@@ -80,6 +81,9 @@ class ItemRecord:
     ``metrics`` holds per-metric statistics (e.g. XCOMET, CC-OCR's F1 counts) and ``extra``
     task-specific detail (e.g. the judge's reply); ``provenance`` says which model-based
     scorer produced a value (``{"judge": "judge[…]"}``, ``{"comet": "model:…"}``).
+    ``stats`` holds, per metric name, the item's sufficient statistics as the metric's
+    aggregation sums them (BLEU's n-gram counts need the reference, which lives in the
+    dataset): with them a run folder alone supports paired comparisons between runs.
     """
 
     id: str
@@ -88,9 +92,13 @@ class ItemRecord:
     prompt: str = ""
     output: Output = None
     n_tokens: int | None = None  # tokens generated (generation items only)
+    #: The gold answer(s) as the dataset gives them (``Task.target``), kept beside the output
+    #: so a reader can judge an item without the dataset, as lmms-eval's sample logs allow.
+    target: Json = None
     answer: Json = None  # what scoring extracted from the output
     score: float | None = None
     metrics: Mapping[str, float] = field(default_factory=lambda: EMPTY)
+    stats: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: EMPTY)
     extra: Mapping[str, Json] = field(default_factory=lambda: EMPTY)
     error: str | None = None
     thumb: str | None = None  # thumbnail path, relative to the run folder
@@ -99,7 +107,7 @@ class ItemRecord:
     def __post_init__(self) -> None:
         # The one place a record's fields are written: freezing its own values while it is
         # being created. Everything else makes a new record with dataclasses.replace.
-        for name in ("answer", "metrics", "extra", "provenance"):
+        for name in ("target", "answer", "metrics", "stats", "extra", "provenance"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
         if isinstance(self.output, list):
             object.__setattr__(self, "output", tuple(self.output))
@@ -132,10 +140,14 @@ class ItemRecord:
                                "prompt": self.prompt, "output": _output_json(self.output)}
         if self.n_tokens is not None:
             out["n_tokens"] = self.n_tokens
+        if self.target is not None:
+            out["target"] = thaw(self.target)
         out["answer"] = thaw(self.answer)
         out["score"] = self.score
         if self.metrics:
             out["metrics"] = thaw(self.metrics)
+        if self.stats:
+            out["stats"] = thaw(self.stats)
         extra = thaw(self.extra)
         if self.provenance:
             extra[PROVENANCE_KEY] = thaw(self.provenance)
@@ -162,13 +174,18 @@ class ItemRecord:
             if not _is_number(value):
                 raise RecordFormatError(f"field 'metrics.{key}': expected a number, got "
                                         f"{value!r:.80}")
+        stats = _mapping(raw, "stats")
+        for key, value in stats.items():
+            if not isinstance(value, list) or not all(_is_number(v) for v in value):
+                raise RecordFormatError(f"field 'stats.{key}': expected a list of numbers, "
+                                        f"got {value!r:.80}")
         return cls(
             id=_id(raw), lang=_typed(raw, "lang", str, required=True),
             input_hash=_typed(raw, "input_hash", str), prompt=_typed(raw, "prompt", str) or "",
             output=_output(raw.get("output")), n_tokens=_typed(raw, "n_tokens", int),
-            answer=raw.get("answer"), score=_number(raw, "score"), metrics=metrics,
-            extra=extra, error=_typed(raw, "error", str), thumb=_typed(raw, "thumb", str),
-            provenance=provenance)
+            target=raw.get("target"), answer=raw.get("answer"), score=_number(raw, "score"),
+            metrics=metrics, stats=stats, extra=extra, error=_typed(raw, "error", str),
+            thumb=_typed(raw, "thumb", str), provenance=provenance)
 
     @classmethod
     def unreadable(cls, raw: Mapping[str, Any], problem: str) -> ItemRecord:

@@ -7,6 +7,8 @@ bootstrap routine serves every metric and aggregation never keeps state between 
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -58,3 +60,38 @@ def score(agg: Aggregation, stats: Sequence[Sequence[float]]) -> float:
         return float("nan")
     arr = np.asarray(stats, dtype=float)
     return float(agg.finalize(arr.sum(axis=0)))
+
+
+#: Every aggregation tvbench's metrics define, by name, as ``module:attribute`` (imported only
+#: when asked for). A run folder names each metric's aggregation, so a tool reading per-item
+#: statistics back (the regression gate) can rebuild the exact corpus formula without the task.
+KNOWN = {
+    "mean": "tvbench.metrics.aggregate:MEAN",
+    "sum": "tvbench.metrics.ocrbench:SUM",
+    "macro_f1": "tvbench.metrics.ocr_f1:MACRO_F1",
+    "micro_f1": "tvbench.metrics.ocr_f1:MICRO_F1",
+    "kie_field_f1": "tvbench.metrics.kie:FIELD_F1",
+    "kie_nted_acc": "tvbench.metrics.kie:NTED_ACC",
+    "corpus-bleu": "tvbench.metrics.translation:CORPUS_BLEU",
+    "corpus-chrf": "tvbench.metrics.translation:CORPUS_CHRF",
+    "mean-over-qtypes": "tvbench.metrics.vimul:QTYPE_MACRO",
+}
+_SCALED = re.compile(r"(?P<base>.+)x(?P<factor>\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
+
+
+def by_name(name: str) -> Aggregation | None:
+    """The aggregation called ``name`` (``scaled`` ones as ``<base>x<factor>``), or None when
+    tvbench defines none by that name (e.g. a plugin task's own)."""
+    spec = KNOWN.get(name)
+    if spec is not None:
+        module, _, attr = spec.partition(":")
+        found = getattr(importlib.import_module(module), attr)
+        return found if isinstance(found, Aggregation) and found.name == name else None
+    m = _SCALED.fullmatch(name)
+    if m is None:
+        return None
+    base = by_name(m.group("base"))
+    if base is None:
+        return None
+    out = scaled(base, float(m.group("factor")))
+    return out if out.name == name else None

@@ -1,15 +1,19 @@
 """OCRBench (v1) scoring: a substring hit per item, summed per question type.
 
-Reproduces lmms-eval 0.7.3 ``tasks/ocrbench/utils.py`` (``ocrbench_process_results``), the
-harness behind the TowerVision numbers:
+Two versions of ``tasks/ocrbench/utils.py`` (``ocrbench_process_results``):
 
-* the prediction is stripped first;
-* ``HME100k`` items (``doc["dataset"] == "HME100k"``): GT and prediction lose their outer
-  whitespace, newlines and every space; hit when the GT is a substring of the prediction;
-* every other item: full-width ASCII (U+FF01..U+FF5E) and U+3000 folded to ASCII (added in
-  lmms-eval commit ``bbddc790``; named ``fold`` here, on by default), lower-cased, stripped,
-  newline → space; hit when the GT is a substring of the prediction;
-* a list of GT strings hits if any one does.
+* ``protocol="paper"``: the TowerVision authors' fork (deep-spin/lmms-eval @ 1b6b667, as
+  inherited from lmms-eval v0.3), which produced the paper's numbers. The prediction is
+  stripped and lower-cased FIRST; ``HME100k`` items then compare it with a GT that is not
+  lower-cased (so a GT with a capital letter never hits), both with outer whitespace,
+  newlines and every space removed; every other item lower-cases and strips both,
+  newline → space, with no full-width folding.
+* ``protocol="lmms-eval"``: lmms-eval 0.7.3, with the 2026 fix: the prediction is only
+  stripped (the HME branch compares case-sensitively on both sides), and the non-HME branch
+  first folds full-width ASCII (U+FF01..U+FF5E) and U+3000 to ASCII (lmms-eval
+  ``bbddc790``).
+
+Both: hit when a GT is a substring of the prediction; a list of GT strings hits if any does.
 
 The official total is the number of hits out of 1000 ("Final Score"); papers report it /10.
 Unlike lmms-eval's module-level ``OCRBench_score`` dict (never reset, so a second aggregation in
@@ -64,10 +68,17 @@ def _plain(text: str, fold: bool) -> str:
     return (fold_fullwidth_ascii(text) if fold else text).lower().strip().replace("\n", " ")
 
 
+#: ``protocol`` values of :func:`ocrbench_hit`.
+PROTOCOLS = ("paper", "lmms-eval")
+
+
 def ocrbench_hit(prediction: str, answers: str | Sequence[str], dataset: str,
-                 fold: bool = True) -> int:
+                 protocol: str = "paper") -> int:
     """1 if any GT answer is a substring of the (normalised) prediction, else 0."""
-    pred = prediction.strip()
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"OCRBench protocol {protocol!r}: expected one of {PROTOCOLS}")
+    fold = protocol == "lmms-eval"
+    pred = prediction.strip() if fold else prediction.lower().strip()
     golds = [answers] if isinstance(answers, str) else list(answers)
     if dataset == HME_DATASET:
         squashed = _squash(pred)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
 
 __all__ = ["Adapter", "Capability", "CapabilityError", "Generation", "LogLikelihood", "ModelSpec",
@@ -46,6 +46,8 @@ class Adapter(Protocol):
     batch, visual tokens included. They are arguments, not adapter state, because the caller
     decides them per call (the run's size, 1 for a parity check, each size of a throughput
     sweep); outputs must not depend on them (exactly so on CPU in float32; see README).
+    ``scoring`` says what a log-likelihood covers: the continuation's tokens, or the whole
+    reply turn through the chat template's end-of-turn tokens (None: the continuation).
     """
 
     spec: ModelSpec
@@ -57,7 +59,8 @@ class Adapter(Protocol):
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
-                      batch_tokens: int | None = None) -> list[LogLikelihood]: ...
+                      batch_tokens: int | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]: ...
 
     def close(self) -> None: ...
 

@@ -8,6 +8,7 @@ either as native clips or as a capped run of frames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tvbench.data.inputs import ImagePart, ModelInput, TextPart, VideoPart
@@ -91,3 +92,22 @@ def media(inp: ModelInput, mode: str, max_frames: int,
 
                 images.extend(Image.fromarray(f) for f in frames)
     return images, videos
+
+
+def reply_tail(render: Callable[[list[dict[str, Any]], bool], str],
+               prompt: list[dict[str, Any]], reply: list[dict[str, Any]]) -> str:
+    """The text a chat template writes after its generation prompt for a whole reply turn:
+    the reply itself plus the template's end-of-turn tokens (``<end_of_turn>\n``,
+    ``<|im_end|>\n``, ...).
+
+    ``render(messages, add_generation_prompt)`` is the checkpoint's template; ``prompt``
+    ends with the user turn and ``reply`` is the same conversation with the assistant's
+    turn added. A template that does not write the reply right after its generation prompt
+    has no such tail (ValueError).
+    """
+    head = render(prompt, True)
+    full = render(reply, False)
+    if not full.startswith(head) or len(full) == len(head):
+        raise ValueError("the chat template does not write the reply after its generation "
+                         "prompt, so the reply turn cannot be scored")
+    return full[len(head):]

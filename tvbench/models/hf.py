@@ -14,11 +14,11 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings, with_reply
 from tvbench.models import chat_layout, token_count
 from tvbench.models import hf_runtime as runtime
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
@@ -78,6 +78,7 @@ class Request:
     prompt: str | None
     tokens: int
     continuation: str = ""
+    turn: bool = False  # score the whole reply turn (``scoring.span="turn"``)
 
 
 @dataclass(frozen=True)
@@ -292,22 +293,28 @@ class HFAdapter:
     # -------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
-                      batch_tokens: int | None = None) -> list[LogLikelihood]:
+                      batch_tokens: int | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
+        turn = scoring is not None and scoring.span == "turn"
         stages = Stages(lambda batch: self._prepare(batch, "right", continuation=True),
                         self._loglikelihood_prepared)
         fn = isolate_failures(stages, lambda _r, exc: LogLikelihood(
             float("nan"), float("nan"), 0, _describe(exc)))
-        return run_batched(self._requests(inputs, continuations), fn, batch_size=batch_size,
+        requests = [replace(r, turn=turn) for r in self._requests(inputs, continuations)]
+        return run_batched(requests, fn, batch_size=batch_size,
                            length=lambda r: r.tokens, group=lambda r: self._shape(r.inp),
                            on_batch=on_batch, batch_tokens=batch_tokens,
                            prefetch=self.options.prefetch)
 
     def scored_text(self, request: Request) -> str:
-        """The text whose log-probability is summed, written after the prompt (the
-        continuation as the reply). Hook for request options that score more, such as the
-        template's end of turn."""
+        """The text whose log-probability is summed, written after the prompt: the
+        continuation as the reply, or (``scoring.span="turn"``) the whole reply turn the
+        chat template writes, end-of-turn tokens included. Runs in the isolated batch stage,
+        so a template that cannot render a reply fails only its item."""
+        if request.turn:
+            return self.reply_text(request.inp, request.continuation)
         return request.continuation
 
     def _continuation_spans(self, prompts: list[str], requests: list[Request]
@@ -359,6 +366,16 @@ class HFAdapter:
                 logits = self.model(**tensors, logits_to_keep=keep).logits
         with self.timer.phase("postprocess"):
             return runtime.span_logprobs(logits, ids, spans, enc.extra, length - keep)
+
+    def reply_text(self, inp: ModelInput, continuation: str) -> str:
+        """``continuation`` as the assistant's whole turn: the text the chat template writes
+        after the generation prompt, end-of-turn tokens included (``scoring.span="turn"``)."""
+        def render(messages: list[dict[str, Any]], generation_prompt: bool) -> str:
+            return str(self.processor.apply_chat_template(
+                messages, add_generation_prompt=generation_prompt, tokenize=False))
+
+        return chat_layout.reply_tail(render, self.chat(inp),
+                                      self.chat(with_reply(inp, continuation)))
 
     def close(self) -> None:
         del self.model

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.models.base import (
     Capability,
     CapabilityError,
@@ -219,7 +219,8 @@ class OpenAIAdapter:
     # ---------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
-                      batch_tokens: int | None = None) -> list[LogLikelihood]:
+                      batch_tokens: int | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         raise CapabilityError("the OpenAI chat completions API returns no prompt "
                               "log-probabilities; run log-likelihood tasks with the hf or "
                               "vllm backend")

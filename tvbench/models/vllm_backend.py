@@ -5,7 +5,8 @@ laid out exactly as the transformers adapters lay them out, so both backends sho
 same text; vLLM expands the media placeholders itself. Images go in as PIL images, video as
 decoded frame arrays (native families) or as a capped run of frames (the others).
 Log-likelihoods use ``prompt_logprobs``: the continuation is appended to the prompt and the
-log-probabilities of its tokens, the prompt's tail, are summed.
+log-probabilities of its tokens, the prompt's tail, are summed (with ``scoring.span="turn"``
+the continuation is the whole reply turn the chat template writes, end-of-turn included).
 
 The request building is pure functions, tested without vLLM; vLLM is imported only when an
 adapter is constructed.
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings, with_reply
 from tvbench.models import chat_layout
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
 from tvbench.models.batching import cut_at_stop, isolate_failures, run_batched
@@ -248,6 +249,22 @@ class VLLMAdapter:
     def media(self, inp: ModelInput) -> dict[str, Any]:
         return multi_modal_data(inp, mode=self.mode, max_frames=self.max_frames)
 
+    def reply_text(self, inp: ModelInput, continuation: str) -> str:
+        """``continuation`` as the assistant's whole turn, end-of-turn tokens included (the
+        same text the transformers adapter scores for ``scoring.span="turn"``)."""
+        def messages(x: ModelInput) -> list[dict[str, Any]]:
+            return chat_messages(
+                x, family=self.family, mode=self.mode, max_frames=self.max_frames,
+                image_token=str(getattr(self.processor, "image_token", "<image>")),
+                video_token=str(getattr(self.processor, "video_token", "<video>")))
+
+        def render(msgs: list[dict[str, Any]], generation_prompt: bool) -> str:
+            return str(self.processor.apply_chat_template(
+                msgs, add_generation_prompt=generation_prompt, tokenize=False))
+
+        return chat_layout.reply_tail(render, messages(inp),
+                                      messages(with_reply(inp, continuation)))
+
     @staticmethod
     def _length(inp: ModelInput) -> int:
         return len(inp.render()) + 256 * (len(inp.images) + 8 * len(inp.videos))
@@ -278,15 +295,19 @@ class VLLMAdapter:
     # ---------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
-                      batch_tokens: int | None = None) -> list[LogLikelihood]:
+                      batch_tokens: int | None = None,
+                      scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
         params = self._vllm.SamplingParams(**LOGLIKELIHOOD_KWARGS)
+        turn = scoring is not None and scoring.span == "turn"
 
         def batch(items: list[tuple[ModelInput, str]]) -> list[LogLikelihood]:
             requests, conts = [], []
             for inp, cont in items:
                 prompt = self.prompt(inp)
+                if turn:
+                    cont = self.reply_text(inp, cont)
                 conts.append(continuation_ids(self.tokenizer, prompt, cont))
                 requests.append(vllm_request(prompt + cont, self.media(inp)))
             outputs = self.llm.generate(requests, params, use_tqdm=False)

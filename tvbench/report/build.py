@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from tvbench.report.load import Loaded, is_run_folder, load_runs
+from tvbench.report.load import Loaded, arranged, is_run_folder, load_runs
 from tvbench.report.tables import build_board
 from tvbench.runs.store import atomic_write
 
@@ -67,8 +67,23 @@ def build_reports(run_dirs: Iterable[Path], out: Path,
     return write_reports(loaded, Path(out), formats), loaded
 
 
-def refresh_reports(output_root: Path) -> list[Path]:
-    """Rewrite ``output_root``/leaderboard.{md,html} from every run folder directly inside it.
+def with_paper_rows(loaded: Loaded) -> Loaded:
+    """``loaded`` plus the TowerVision paper's reported rows for the tasks its measured runs
+    have, so a first run's page shows real models' per-language results beside tiny ones.
+
+    A paper model already present as a reported run (its folder copied in) is not repeated.
+    """
+    from tvbench.report.reported import paper_runs
+
+    tasks = {t for r in loaded.runs if r.reported is None for t in r.tasks}
+    present = {r.model_name for r in loaded.runs if r.reported is not None}
+    extra = [r for r in paper_runs(tasks) if r.model_name not in present]
+    return arranged(loaded, extra)
+
+
+def refresh_reports(output_root: Path, paper: bool = True) -> list[Path]:
+    """Rewrite ``output_root``/leaderboard.{md,html} from every run folder directly inside it,
+    with the paper's reported rows beside them unless ``paper`` is False.
 
     Used at the end of ``tvbench run``; a broken sibling folder is listed in the report as
     skipped rather than failing the run that just finished. Returns the files written (none
@@ -81,4 +96,4 @@ def refresh_reports(output_root: Path) -> list[Path]:
     loaded = load_runs(children, strict=False)
     if not loaded.runs:
         return []
-    return write_reports(loaded, root)
+    return write_reports(with_paper_rows(loaded) if paper else loaded, root)

@@ -1,8 +1,11 @@
 """The HTML item browser's content: a few items per task and language, every model's output.
 
 Items are grouped by dataset item rather than by model, so each image is embedded once and
-the outputs of all models sit next to each other. The cap (``per_language`` items per task ×
-language, hence at most that many outputs per model) and re-encoded, downscaled thumbnails
+the outputs of all models sit next to each other. Each output row shows, under unambiguous
+headings, the model's raw *output*, what scoring *extracted* from it, the *reference*
+answer(s) the dataset gives (the record's ``target``) and the *score*. The cap
+(``per_language`` items per task × language, hence at most that many outputs per model) and
+re-encoded, downscaled thumbnails
 keep the single-file report small. Everything here is untrusted text (record lines were
 type-checked on reading, but their strings are model output); the template escapes it.
 """
@@ -14,7 +17,7 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tvbench.data.record import ItemRecord, Output, thaw
+from tvbench.data.record import ItemRecord, Json, Output, thaw
 from tvbench.report.load import Run, text
 from tvbench.report.svg import seen_group
 from tvbench.report.tables import Language, TaskView, language
@@ -32,8 +35,9 @@ class ModelOutput:
 
     label: str
     reported: bool
-    output: str
-    answer: str
+    output: str  # the raw generation (or the candidates with their log-probabilities)
+    extracted: str  # what scoring took from it (the record's ``answer``)
+    reference: str  # the gold answer(s) (the record's ``target``)
     score: str
     error: str
     seen: str
@@ -64,6 +68,24 @@ def output_text(output: Output) -> str:
         return "\n".join(f"{c.text}  (logp {'n/a' if c.total is None else f'{c.total:.3f}'})"
                          for c in output)
     return output or ""
+
+
+def target_text(target: Json) -> str:
+    """Gold answers as a reader scans them: one per line, repeats counted (TextVQA's ten
+    annotator answers), named parts labelled (CoMMuTE's correct and incorrect candidates)."""
+    if target is None:
+        return ""
+    if isinstance(target, str):
+        return target
+    if isinstance(target, Mapping):
+        return "\n".join(f"{k}: {text(v)}" for k, v in target.items())
+    if isinstance(target, tuple | list):
+        counts: dict[str, int] = {}
+        for value in target:
+            key = text(value)
+            counts[key] = counts.get(key, 0) + 1
+        return "\n".join(k if n == 1 else f"{k} (×{n})" for k, n in counts.items())
+    return text(target)
 
 
 def score_text(value: float | None) -> str:
@@ -146,7 +168,8 @@ def browse(view: TaskView, runs: Sequence[Run], per_language: int = PER_LANGUAGE
             outputs.append(ModelOutput(
                 label=run.label, reported=run.reported is not None,
                 output=clip(output_text(rec.output), max_chars),
-                answer=clip(text(thaw(rec.answer)), max_chars),
+                extracted=clip(text(thaw(rec.answer)), max_chars),
+                reference=clip(target_text(rec.target), max_chars),
                 score=score_text(rec.score), error=clip(rec.error or "", 300),
                 seen=seen_group(cell), prompt="" if this_prompt == prompt else this_prompt))
         items.append(BrowsedItem(task=view.name, language=lang, item_id=item,

@@ -62,6 +62,7 @@ class Run:
     path: Path
     results: Mapping[str, Any]
     label: str = ""
+    where: str = ""  # where the run comes from, when not a folder on disk (packaged numbers)
 
     @property
     def model(self) -> Mapping[str, Any]:
@@ -184,8 +185,15 @@ def load_runs(paths: Iterable[Path], *, strict: bool = True) -> Loaded:
                 if strict and named_directly:
                     raise
                 out.skipped.append((folder, str(exc)))
-    measured = [r for r in out.runs if r.reported is None]
-    reported = sorted((r for r in out.runs if r.reported is not None), key=lambda r: r.order)
-    out.runs = measured + reported
+    return arranged(out)
+
+
+def arranged(loaded: Loaded, extra: Sequence[Run] = ()) -> Loaded:
+    """``loaded`` plus ``extra`` runs, measured runs first in their order, then reported runs
+    in their declared order, every run labelled uniquely."""
+    runs = [*loaded.runs, *extra]
+    measured = [r for r in runs if r.reported is None]
+    reported = sorted((r for r in runs if r.reported is not None), key=lambda r: r.order)
+    out = Loaded(runs=measured + reported, skipped=list(loaded.skipped))
     _unique_labels(out.runs)
     return out

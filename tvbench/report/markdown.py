@@ -4,7 +4,11 @@ GitHub rejects comments over 65,536 characters, so rendering works against a bud
 per-language tables lose rows (the averages always stay) until the text fits, with a note
 saying how many languages were left out; only if that is not enough do whole task sections
 go. Every name that comes from a run folder is escaped, since a model name is as untrusted
-as a model output and could otherwise break a table or inject HTML and @mentions.
+as a model output and could otherwise break a table or inject HTML and @mentions, and its
+control and bidi characters are made visible (:func:`~tvbench.report.visible.visible`).
+
+Comparability reads as in the HTML report: each score carries its setup's letter (⚠A, ⚠B)
+and one collapsed ``<details>`` block says what differs, instead of a warning per table.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from collections.abc import Sequence
 from tvbench.report.comparability import Comparison
 from tvbench.report.tables import (
     AVERAGES,
+    UNKNOWN_WHY,
     Board,
     Cell,
     TaskView,
     ci_text,
+    errors_text,
     extra_mixing,
     score_text,
 )
+from tvbench.report.visible import visible
 
 #: GitHub's comment limit is 65,536 characters; keep a margin for a bot's own header.
 GITHUB_COMMENT_LIMIT = 65_536
@@ -32,7 +39,7 @@ _ESCAPE = re.compile(r"([\\`*_\[\]<>|~#!])")
 
 def md_text(value: str, limit: int = 80) -> str:
     """Untrusted text as inert Markdown: one line, punctuation escaped, no @mentions."""
-    flat = " ".join(str(value).split())
+    flat = " ".join(visible(str(value)).split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return _ESCAPE.sub(r"\\\1", flat).replace("@", "@\u2060")
@@ -40,7 +47,7 @@ def md_text(value: str, limit: int = 80) -> str:
 
 def md_code(value: str) -> str:
     """A code span that no backtick inside ``value`` can close early."""
-    flat = " ".join(str(value).split())
+    flat = " ".join(visible(str(value)).split())
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", flat)), default=0) + 1)
     return f"{ticks} {flat} {ticks}"
 
@@ -53,23 +60,51 @@ def _cell(cell: Cell | None, with_ci: bool = True) -> str:
     if cell is None:
         return ""
     out = score_text(cell) + ("\\*" if cell.unseen else "")
+    if cell.score is None and cell.status.startswith("unknown:"):
+        out += "[^unknown]"
     if with_ci and cell.ci is not None:
         out += " " + ci_text(cell).replace("[", "\\[").replace("]", "\\]")
     if cell.reported and cell.score is not None:
         out = f"_{out}_"
+    if errors_text(cell):
+        out += f" ({errors_text(cell)})"
+    if cell.langs_differ:
+        out += " ≠L"
     if cell.letter:
         out += f" ⚠{cell.letter}"
     return out
 
 
-def _warning(name: str, cmp: Comparison) -> list[str]:
-    lines = cmp.warnings()
-    if not lines:
+def _setups(cmp: Comparison) -> list[str]:
+    """One list line per setup of a mixed column: its letter and its runs."""
+    return [f"- ⚠{s.letter}: {', '.join(md_text(m, 40) for m in s.members)}"
+            + (" (reported)" if s.reported else "") for s in cmp.setups]
+
+
+def _comparability(board: Board) -> list[str]:
+    """The page's one explanation of the setup letters, collapsed."""
+    body: list[str] = []
+    mixed = 0
+    for view in board.tasks:
+        rows = [code for code in (lang.code for lang in view.languages)
+                if extra_mixing(view, code)]
+        if not view.headline_cmp.mixed and not rows and not view.langset_warnings:
+            continue
+        mixed += 1
+        body += [f"**{md_text(view.name)}**", ""]
+        if view.headline_cmp.mixed:
+            body += _setups(view.headline_cmp)
+            body += [f"- {md_text(line, 600)}" for line in view.headline_cmp.warnings()]
+        for code in rows:
+            body += [f"- {md_text(code)} only: {md_text(line, 600)}"
+                     for line in view.lang_cmp[code].warnings()]
+        body += [f"- ≠L: {md_text(line, 600)}" for line in view.langset_warnings]
+        body.append("")
+    if not mixed:
         return []
-    out = [f"> ⚠️ **Not comparable — {md_text(name)}:** these scores come from different setups "
-           "(signatures); compare only scores with the same letter."]
-    out += [f"> - {md_text(line, 600)}" for line in lines]
-    return out + [""]
+    return [f"<details><summary>Comparability: {mixed} of {len(board.tasks)} task(s) mix "
+            "setups; only scores with the same letter (⚠A, ⚠B, …) are comparable. What "
+            "differs:</summary>", "", *body, "</details>", ""]
 
 
 def _header(board: Board) -> list[str]:
@@ -78,8 +113,11 @@ def _header(board: Board) -> list[str]:
              f"{measured} measured run(s), {board.n_reported} reported · scores on a 0–100 "
              "scale · \\[lo, hi\\] = 95% CI (≈ = approximated from per-language CIs) · "
              "\\* = language unseen in the model's training · _italic_ (rep.) = number "
-             "reported in a paper, not measured by tvbench · ⚠A/⚠B = different setups: "
-             "compare only scores with the same letter.", ""]
+             "reported in a paper, not measured by tvbench · ⚠A/⚠B = setup: only scores with "
+             "the same letter are comparable (see Comparability) · (k err) = k failed items, "
+             "counted as 0 unless the run excluded them (signature `errors`) · ≠L = measured "
+             "and reported scores averaged over different language sets (see Comparability) · "
+             "unknown[^unknown] = no declared training languages.", ""]
     for folder, why in board.skipped:
         lines.append(f"> skipped {md_code(folder)}: {md_text(why, 200)}")
     return lines + ([""] if board.skipped else [])
@@ -95,9 +133,7 @@ def _overview(board: Board) -> list[str]:
         cells = [_cell(t.headline.get(run.label), with_ci=True) for t in tasks]
         lines.append(f"| {_run_label(run.label, run.reported)} | " + " | ".join(cells) + " |")
     lines.append("")
-    for t in tasks:
-        lines += _warning(t.name, t.headline_cmp)
-    return lines
+    return lines + _comparability(board)
 
 
 def _task_table(board: Board, view: TaskView, max_langs: int | None) -> list[str]:
@@ -114,18 +150,14 @@ def _task_table(board: Board, view: TaskView, max_langs: int | None) -> list[str
         cells = []
         for lb in labels:
             c = row.get(lb)
-            cells.append("" if c is None or c.score is None else
+            cells.append("" if c is None else _cell(c) if c.score is None else
                          f"{_cell(c)} ({c.k})")
         lines.append(f"| **avg {key}** | " + " | ".join(cells) + " |")
     if not view.languages:
         return lines[:1] + ["", "_No per-language scores._", ""]
     shown = view.languages if max_langs is None else view.languages[:max_langs]
-    flagged = []
     for lang in shown:
-        mark = ""
-        if extra_mixing(view, lang.code):
-            mark = " ⚠"
-            flagged.append(lang.code)
+        mark = " ⚠" if extra_mixing(view, lang.code) else ""
         row = view.cells[lang.code]
         lines.append(f"| {md_text(lang.code)} {md_text(lang.name, 30)}{mark} | "
                      + " | ".join(_cell(row.get(lb)) for lb in labels) + " |")
@@ -138,17 +170,26 @@ def _task_table(board: Board, view: TaskView, max_langs: int | None) -> list[str
         lines.append(f"- _note_: {md_text(note, 240)} ({', '.join(md_text(w, 40) for w in who)})")
     if view.notes:
         lines.append("")
-    if view.headline_cmp.mixed:
-        lines += [f"> ⚠️ **Not comparable:** columns marked "
-                  f"{', '.join(s.letter for s in view.headline_cmp.setups)} come from different "
-                  "setups; see the warning under the overview.", ""]
-    for code in flagged:
-        lines += _warning(f"{view.name} / {code}", view.lang_cmp[code])
-    return lines
+    return lines + _secondary(view, reported)
+
+
+def _secondary(view: TaskView, reported: set[str]) -> list[str]:
+    """The task's other metrics (BLEU and chrF beside XCOMET, ViMUL's MCQ accuracy)."""
+    runs = view.secondary_runs()
+    if not runs:
+        return []
+    names = list(view.secondary)
+    lines = [f"_Other metrics of {md_text(view.name)}:_", "",
+             "| model | " + " | ".join(md_text(n) for n in names) + " |",
+             "|:--|" + "--:|" * len(names)]
+    for lb in runs:
+        lines.append(f"| {_run_label(lb, lb in reported)} | "
+                     + " | ".join(_cell(view.secondary[n].get(lb)) for n in names) + " |")
+    return lines + [""]
 
 
 def _footnotes(board: Board) -> list[str]:
-    lines = []
+    lines = [f"[^unknown]: unknown: {UNKNOWN_WHY}."]
     for i, t in enumerate(board.tasks):
         parts = []
         for s in t.headline_cmp.setups:

@@ -9,6 +9,11 @@ so the comparability check flags reported next to measured instead of silently m
 Regenerate after editing the data file::
 
     python -m tvbench.report.reported reports/towervision-paper/tables.toml [--check]
+
+The same tables travel inside the package (``tvbench/report/towervision-paper.toml`` is a link
+to that file, so there is one copy to edit): :func:`paper_runs` builds the reported runs from
+it in memory, which is how ``tvbench run`` puts the paper's rows beside its own runs from any
+working directory and from an installed wheel.
 """
 
 from __future__ import annotations
@@ -16,16 +21,20 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tvbench.data.languages import canonical, is_unseen, resolve
+from tvbench.report.load import Run
 from tvbench.runs import signature
 from tvbench.runs.store import SCHEMA_VERSION, atomic_write, dump_json
 
 REPORTED = "reported"
 DEFAULT_TABLES = Path("reports/towervision-paper/tables.toml")
+#: The packaged copy of DEFAULT_TABLES (a link to it in a checkout).
+PACKAGED_TABLES = "towervision-paper.toml"
 
 
 class TablesError(ValueError):
@@ -130,8 +139,22 @@ def _collect(data: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
+def _language_set(task: str, headline_langs: Sequence[str] | None,
+                  declared: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The languages a reported headline averages over: its own column's or derived mean's
+    languages, else the paper's set for the task from ``[language_sets]``."""
+    if headline_langs:
+        return {"preset": REPORTED, "languages": sorted(headline_langs),
+                "source": "the reported columns"}
+    entry = declared.get(task)
+    if not isinstance(entry, Mapping):
+        return None
+    langs = [_lang(str(x), f"[language_sets] {task}") for x in entry["languages"]]
+    return {"preset": REPORTED, "languages": sorted(langs), "source": str(entry["source"])}
+
+
 def _task_block(task: str, t: Mapping[str, Any], model: Mapping[str, Any], paper: str,
-                url: str) -> dict[str, Any]:
+                url: str, language_sets: Mapping[str, Any]) -> dict[str, Any]:
     paper_id = url.rstrip("/").rsplit("/", 1)[-1] if url else paper
     checkpoint = str(model["checkpoint"])
     seen = model.get("seen_languages")
@@ -160,6 +183,8 @@ def _task_block(task: str, t: Mapping[str, Any], model: Mapping[str, Any], paper
         "status": REPORTED if headline is not None else "reported: per-language scores only",
         "notes": notes, "options": {}, "prompt_fingerprint": REPORTED,
         "data": {"source": REPORTED, "fingerprint": REPORTED},
+        "language_set": (_language_set(task, headline_langs, language_sets)
+                         if headline is not None else None),
         "reported": {"source": source, "url": url, "columns": dict(t["columns"]),
                      **t["extra"]},
     }
@@ -193,7 +218,8 @@ def build_results(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                       "seen_languages": list(seen) if seen is not None else None,
                       "settings": {}},
             "run": {"batch_size": None, "limit": None, "max_new_tokens": None},
-            "tasks": {task: _task_block(task, t, model, paper, url)
+            "tasks": {task: _task_block(task, t, model, paper, url,
+                                        data.get("language_sets", {}))
                       for task, t in tasks.items()},
         }
     return out
@@ -204,6 +230,20 @@ def load_tables(path: Path) -> dict[str, Any]:
         return tomllib.loads(Path(path).read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TablesError(f"{path}: {exc}") from exc
+
+
+def paper_runs(tasks: Collection[str]) -> list[Run]:
+    """The paper's reported rows for ``tasks``, as runs built in memory from the packaged
+    tables; models with none of those tasks are left out, as are the other tasks."""
+    text = resources.files("tvbench.report").joinpath(PACKAGED_TABLES).read_text("utf-8")
+    runs = []
+    for key, results in build_results(tomllib.loads(text)).items():
+        kept = {name: block for name, block in results["tasks"].items() if name in tasks}
+        if kept:
+            runs.append(Run(path=DEFAULT_TABLES.parent / key, results={**results,
+                                                                       "tasks": kept},
+                            where=f"packaged with tvbench ({DEFAULT_TABLES.parent / key})"))
+    return runs
 
 
 def generate(tables: Path, out: Path | None = None, check: bool = False) -> list[Path]:

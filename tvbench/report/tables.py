@@ -3,7 +3,12 @@
 Building it once keeps the two formats from disagreeing about a number, a mark or a warning.
 Per task it holds the headline cell of every run (Table 1 of the TowerVision paper), the
 per-language cells (its Table 11) with unseen flags, averages over seen, unseen and all
-languages, and the comparability groups of every column.
+languages, the task's secondary metrics (BLEU and chrF when XCOMET is not scored, ViMUL's MCQ
+accuracy without a judge), and the comparability groups of every column.
+
+An empty cell never stands for "we do not know": a seen/unseen average of a model that
+declares no training languages is *unknown* and says why, and one over no languages says
+*none*.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from tvbench.data.languages import Language, info
 from tvbench.report.comparability import Comparison, compare
 from tvbench.report.load import Loaded, Run, interval, mapping, number, text
+from tvbench.runs.parity import parity_note
 
 AVERAGES = ("seen", "unseen", "all")
 _Z95 = 1.959964
@@ -32,9 +38,11 @@ class Cell:
     signature: str = ""
     reported: bool = False
     letter: str = ""  # comparability setup, "" when the column holds one setup
-    status: str = ""  # why there is no score ("not scored: ...")
+    status: str = ""  # why there is no score ("not scored: ...", "unknown: ...", "none: ...")
     k: int | None = None  # languages behind an average
     approx: bool = False  # CI from per-language CIs by a normal approximation
+    n_errors: int | None = None  # failed items (counted as 0 unless the run excluded them)
+    langs_differ: bool = False  # measured vs reported over different language sets
 
 
 @dataclass
@@ -49,6 +57,14 @@ class TaskView:
     lang_cmp: dict[str, Comparison]
     averages: dict[str, dict[str, Cell]]  # "seen" | "unseen" | "all" -> label -> cell
     notes: list[tuple[str, list[str]]] = field(default_factory=list)  # note -> run labels
+    #: Headline language sets where a measured run and a reported row differ, as lines.
+    langset_warnings: list[str] = field(default_factory=list)
+    #: Secondary metrics in first-seen order: metric name -> run label -> cell.
+    secondary: dict[str, dict[str, Cell]] = field(default_factory=dict)
+
+    def secondary_runs(self) -> list[str]:
+        """Labels of the runs that have any secondary metric, in board order."""
+        return [lb for lb in self.runs if any(lb in row for row in self.secondary.values())]
 
 
 @dataclass(frozen=True)
@@ -101,7 +117,35 @@ def _cell(block: Mapping[str, Any], reported: bool, unseen: bool | None = None) 
     status = text(block.get("status")) if score is None else ""
     return Cell(score=score, ci=interval(block.get("ci95")), n=_count(block.get("n")),
                 unseen=unseen, signature=text(block.get("signature")), reported=reported,
-                status=status)
+                status=status, n_errors=_count(block.get("n_errors")))
+
+
+def language_set(block: Mapping[str, Any]) -> frozenset[str] | None:
+    """The languages a headline averages over: the block's ``language_set``, else (runs
+    written before it existed) the languages it has scores for; None when unknown."""
+    declared = mapping(block.get("language_set")).get("languages")
+    if isinstance(declared, list) and all(isinstance(x, str) for x in declared):
+        return frozenset(declared)
+    if mapping(block.get("reported")) or block.get("status") == "reported":
+        return None
+    langs = mapping(block.get("languages"))
+    return frozenset(str(k) for k in langs) or None
+
+
+def _langset_mismatch(blocks: Sequence[tuple[Run, Mapping[str, Any]]]
+                      ) -> tuple[set[str], list[str]]:
+    """Runs whose headline averages over another language set than a run on the other side
+    (measured vs reported), and one warning line per distinct set involved."""
+    sets = {r.label: language_set(b) for r, b in blocks}
+    measured = [r.label for r, _ in blocks if r.reported is None and sets[r.label]]
+    reported = [r.label for r, _ in blocks if r.reported is not None and sets[r.label]]
+    differ = {x for m in measured for p in reported if sets[m] != sets[p] for x in (m, p)}
+    groups: dict[frozenset[str], list[str]] = {}
+    for label in (x for x in sets if x in differ):
+        groups.setdefault(sets[label] or frozenset(), []).append(label)
+    lines = [f"{', '.join(labels)}: {len(langs)} language(s) ({', '.join(sorted(langs))})"
+             for langs, labels in groups.items()]
+    return differ, lines
 
 
 def average(cells: Sequence[Cell]) -> Cell:
@@ -128,12 +172,27 @@ def average(cells: Sequence[Cell]) -> Cell:
                 reported=all(c.reported for c in scored))
 
 
+#: Why a seen/unseen average is unknown (the tooltip and the Markdown footnote say it).
+UNKNOWN_WHY = ("the model declares no training languages, so which languages are unseen is "
+               "unknown (not guessed)")
+
+
+def _split_average(cells: Sequence[Cell], which: str) -> Cell:
+    """The seen or unseen average; "none" when the task has no such language."""
+    if not cells:
+        return Cell(None, k=0, status=f"none: no {which} language among this task's languages")
+    return average(cells)
+
+
 def _averages(cells: Mapping[str, Cell], headline: Cell) -> dict[str, Cell]:
     values = list(cells.values())
     declared = any(c.unseen is not None for c in values)
-    out = {"seen": average([c for c in values if c.unseen is False]) if declared else Cell(None),
-           "unseen": average([c for c in values if c.unseen is True]) if declared
-           else Cell(None), "all": average(values)}
+    if declared:
+        seen = _split_average([c for c in values if c.unseen is False], "seen")
+        unseen = _split_average([c for c in values if c.unseen is True], "unseen")
+    else:
+        seen = unseen = Cell(None, status=f"unknown: {UNKNOWN_WHY}")
+    out = {"seen": seen, "unseen": unseen, "all": average(values)}
     every = all(c.score is not None for c in values)
     if (every and headline.score is not None and headline.ci is not None
             and out["all"].score is not None and abs(out["all"].score - headline.score) < 0.01):
@@ -153,6 +212,8 @@ def task_view(name: str, runs: Sequence[Run]) -> TaskView | None:
         return None
     reported = {r.label for r, _ in blocks if r.reported is not None}
     headline = {r.label: _cell(b, r.reported is not None) for r, b in blocks}
+    differ, langset_lines = _langset_mismatch(blocks)
+    headline = {k: replace(c, langs_differ=k in differ) for k, c in headline.items()}
     headline_cmp = compare({r.label: text(b.get("signature")) for r, b in blocks}, reported)
     headline = _with_letters(headline, headline_cmp)
     per_run: dict[str, dict[str, Cell]] = {}
@@ -178,14 +239,23 @@ def task_view(name: str, runs: Sequence[Run]) -> TaskView | None:
         status = headline[r.label].status
         if status and not found and not status.startswith("reported"):
             found.append(status)  # the reason a score is missing, when no note gives it
+        if isinstance(b.get("parity"), Mapping):  # --check-parity: the divergence rate
+            found.append(parity_note(b["parity"]))
         for note in dict.fromkeys(n for n in found if n):
             notes.setdefault(note, []).append(r.label)
+    secondary: dict[str, dict[str, Cell]] = {}
+    for r, b in blocks:
+        for metric_name, sub in mapping(b.get("metrics")).items():
+            if isinstance(sub, Mapping):
+                secondary.setdefault(str(metric_name), {})[r.label] = _cell(
+                    sub, r.reported is not None)
     metric = next((text(b.get("metric")) for r, b in blocks if r.reported is None), "")
     metric = metric or text(blocks[0][1].get("metric"))
     return TaskView(name=name, metric=metric, runs=[r.label for r, _ in blocks],
                     headline=headline, headline_cmp=headline_cmp,
                     languages=[language(c) for c in codes], cells=cells, lang_cmp=lang_cmp,
-                    averages=avgs, notes=list(notes.items()))
+                    averages=avgs, notes=list(notes.items()), langset_warnings=langset_lines,
+                    secondary=secondary)
 
 
 def run_info(run: Run) -> RunInfo:
@@ -196,7 +266,7 @@ def run_info(run: Run) -> RunInfo:
     source = text(model.get("source"))
     revision = text(model.get("revision"))
     return RunInfo(
-        label=run.label, folder=str(run.path), reported=rep is not None,
+        label=run.label, folder=run.where or str(run.path), reported=rep is not None,
         source=text(rep.get("source")) if rep is not None else "",
         model=f"{source}@{revision}" if revision else source,
         adapter=f"{text(model.get('adapter'))}@{text(model.get('adapter_version'))}",
@@ -238,12 +308,21 @@ def extra_mixing(view: TaskView, code: str) -> bool:
 
 
 def score_text(cell: Cell | None) -> str:
-    """The score to one decimal; "n/s" (not scored) or "–" (a paper gave no number)."""
+    """The score to one decimal; "n/s" (not scored), "–" (a paper gave no number),
+    "unknown" (no declared languages to split by) or "none" (no language to average)."""
     if cell is None:
         return ""
     if cell.score is None:
+        for word in ("unknown", "none"):
+            if cell.status.startswith(word + ":"):
+                return word
         return "–" if cell.status.startswith("reported") else "n/s"
     return f"{cell.score:.1f}"
+
+
+def why(cell: Cell) -> str:
+    """The reason a cell holds no score, without its leading keyword."""
+    return cell.status.partition(": ")[2] if ": " in cell.status else cell.status
 
 
 def ci_text(cell: Cell | None) -> str:
@@ -258,9 +337,11 @@ def tooltip(label: str, what: str, cell: Cell | None) -> str:
         return f"{label} · {what}: no score"
     parts = [f"{label} · {what}: {score_text(cell)}"]
     if cell.status:
-        parts.append(cell.status)
+        parts.append(why(cell) if cell.status.startswith(("unknown:", "none:")) else cell.status)
     if cell.n is not None:
         parts.append(f"n={cell.n}")
+        if cell.n_errors:
+            parts.append(f"{cell.n_errors} failed")
     elif cell.k is not None:
         parts.append(f"{cell.k} languages")
     if cell.ci is not None:
@@ -271,4 +352,11 @@ def tooltip(label: str, what: str, cell: Cell | None) -> str:
         parts.append("reported in a paper, not measured")
     if cell.letter:
         parts.append(f"setup {cell.letter}")
+    if cell.langs_differ:
+        parts.append("averaged over another language set than the run it is shown with")
     return " · ".join(parts)
+
+
+def errors_text(cell: Cell | None) -> str:
+    """"k err" beside a score with failed items (counted as 0 unless excluded), else ""."""
+    return f"{cell.n_errors} err" if cell is not None and cell.n_errors else ""

@@ -254,7 +254,11 @@ def machine() -> dict[str, Any]:
     import transformers
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    return {"cpu": platform.machine(), "cpu_count": os.cpu_count(),
+    try:  # other processes on a shared machine move every number: say how busy it was
+        load: float | None = round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        load = None
+    return {"cpu": platform.machine(), "cpu_count": os.cpu_count(), "load_average": load,
             "torch_threads": torch.get_num_threads(), "gpu": gpu,
             "python": platform.python_version(), "torch": torch.__version__,
             "transformers": transformers.__version__,
@@ -264,6 +268,8 @@ def machine() -> dict[str, Any]:
 def describe_machine(info: dict[str, Any]) -> str:
     threads = f", OMP_NUM_THREADS={info['omp_num_threads']}" if info.get("omp_num_threads") \
         else ""
+    load = (f", load average {info['load_average']:.1f} at the start"
+            if info.get("load_average") is not None else "")
     return (f"{info['cpu']}, {info['cpu_count']} CPU cores ({info['torch_threads']} torch "
-            f"threads{threads}), {info['gpu'] or 'no GPU'}, Python {info['python']}, torch "
-            f"{info['torch']}, transformers {info['transformers']}")
+            f"threads{threads}){load}, {info['gpu'] or 'no GPU'}, Python {info['python']}, "
+            f"torch {info['torch']}, transformers {info['transformers']}")

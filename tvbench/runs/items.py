@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tvbench.data.inputs import ModelInput
 from tvbench.data.item import Item
 from tvbench.data.media import MediaError
 from tvbench.data.outputs import Generation, LogLikelihood
-from tvbench.data.record import EMPTY, Continuation, ItemRecord
+from tvbench.data.record import EMPTY, Continuation, ItemRecord, freeze
 from tvbench.tasks.base import Task
 
 
@@ -35,7 +36,8 @@ class Prepared:
 
 def prepare(task: Task, item: Item, generation: str) -> Prepared:
     """The item's requests and its input hash, which covers the rendered inputs, the media
-    bytes, the candidates and the generation settings (``generation``, described)."""
+    bytes, the candidates and how the model is asked (``generation``: the decoding settings
+    of a generation task, the scoring span of a log-likelihood task, described)."""
     if item.error:
         return Prepared(item, error=item.error)
     try:
@@ -45,7 +47,7 @@ def prepare(task: Task, item: Item, generation: str) -> Prepared:
             requests = tuple((i, c) for i, c in task.candidates(item))
     except (KeyError, TypeError, ValueError, MediaError) as exc:
         return Prepared(item, error=f"cannot build input: {type(exc).__name__}: {exc}")
-    h = hashlib.sha256(generation.encode() if task.kind == "generate" else b"")
+    h = hashlib.sha256(generation.encode())
     for inp, cont in requests:
         h.update(inp.fingerprint().encode())
         if cont is not None:
@@ -79,17 +81,29 @@ def record_of(prepared: Prepared, output: Generation | list[LogLikelihood] | Non
     return record
 
 
-def scored(task: Task, item: Item, record: ItemRecord) -> ItemRecord:
-    """``record`` with answer, score, metrics and extra computed afresh from its output.
+def gold(task: Task, item: Item) -> Any:
+    """The item's reference answer(s) for its record; None for a broken item (its fields
+    may be missing, and the record already says why)."""
+    if item.error:
+        return None
+    try:
+        return task.target(item)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
 
-    A record without output (a data or model error) is returned as it is; a scoring failure
-    becomes the record's error.
+
+def scored(task: Task, item: Item, record: ItemRecord) -> ItemRecord:
+    """``record`` with target, answer, score, metrics and extra computed afresh.
+
+    A record without output (a data or model error) keeps its error and gets only the
+    item's target; a scoring failure becomes the record's error.
     """
+    target = freeze(gold(task, item))
     output = record.model_output()
     if output is None:
-        return record
-    base = replace(record, answer=None, score=None, metrics=EMPTY, extra=EMPTY, error=None,
-                   provenance=EMPTY)
+        return record if record.target == target else replace(record, target=target)
+    base = replace(record, target=target, answer=None, score=None, metrics=EMPTY, extra=EMPTY,
+                   error=None, provenance=EMPTY)
     try:
         result = task.score(item, output)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:

@@ -9,17 +9,18 @@ Settings are resolved here once, per model (a model entry's ``max_new_tokens`` a
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tvbench.config import Config
-from tvbench.data.languages import canonical
+from tvbench.config import Config, RunDefaults
+from tvbench.data.languages import LanguageError, resolve
 from tvbench.data.loading import DataSource, LocalDataset
 from tvbench.models.registry import ModelEntry, capabilities, parse_model_arg
 from tvbench.registry import UnknownNameError, import_task_folder
-from tvbench.runs.runner import RunSettings, TaskPlan, check_capabilities
+from tvbench.runs.runner import LANGUAGE_PRESETS, RunSettings, TaskPlan, check_capabilities
+from tvbench.runs.subset import Subset
 from tvbench.tasks.base import Task, TaskOptionError
 from tvbench.tasks.registry import TASKS
 
@@ -101,6 +102,30 @@ def check_task_tables(config: Config) -> None:
                 raise config.error(["tasks", name, key], str(exc)) from exc
 
 
+@dataclass(frozen=True)
+class DataChoice:
+    """Where tasks read from: ``--data`` over ``[tasks.NAME] data`` over ``[run] data``."""
+
+    default_mode: str  # "bundled" | "hub"
+    overrides: Mapping[str, str]  # task name → local path
+
+    def source(self, config: Config, task: Task) -> DataSource:
+        path = self.overrides.get(task.name) or config.tasks.get(task.name, {}).get("data")
+        return _source(task, path, self.default_mode)
+
+
+def data_choice(config: Config, data: Sequence[str]) -> DataChoice:
+    """Read ``--data`` values (``bundled``, ``hub``, ``samples`` or ``TASK=PATH``)."""
+    default_mode = DATA_MODES[config.run.data]
+    overrides: dict[str, str] = {}
+    for item in data:
+        if item in DATA_MODES:
+            default_mode = DATA_MODES[item]
+        else:
+            overrides.update(parse_assignments([item], "--data"))
+    return DataChoice(default_mode, overrides)
+
+
 def build_plan(config: Config, *, models: Sequence[str] | None = None,
                tasks: Sequence[str] | None = None, data: Sequence[str] = (),
                task_options: Sequence[str] = (), languages: Sequence[str] | None = None,
@@ -108,8 +133,9 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                device: str | None = None, dtype: str | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
                check_parity: int | None = None, retry_errors: bool = False,
-               batch_tokens: int | None = None, compile: str | None = None,
-               batch_invariant: bool = False) -> Plan:
+               subset: int | None = None, seed: int | None = None,
+               exclude_errors: bool | None = None, batch_tokens: int | None = None,
+               compile: str | None = None, batch_invariant: bool = False) -> Plan:
     run = config.run
     model_names = list(models) if models else list(run.models)
     task_names = list(tasks) if tasks else list(run.tasks)
@@ -124,14 +150,8 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                    for e in entries]
     classes = resolve_tasks(config, task_names)
 
-    default_mode = DATA_MODES[run.data]
-    overrides: dict[str, str] = {}
-    for item in data:
-        if item in DATA_MODES:
-            default_mode = DATA_MODES[item]
-        else:
-            overrides.update(parse_assignments([item], "--data"))
-    for name in overrides:
+    choice = data_choice(config, data)
+    for name in choice.overrides:
         if name not in task_names:
             raise PlanError(f"--data {name}=...: task {name!r} is not in this run "
                             f"({', '.join(task_names)})")
@@ -147,8 +167,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                                 if k != "data"}
         opts.update(cli_opts.get(cls.name, {}))
         task = cls(**opts)
-        source = _source(task, overrides.get(cls.name) or config.tasks.get(cls.name, {}).get(
-            "data"), default_mode)
+        source = choice.source(config, task)
         modes.add("bundled" if source == task.bundled_source() else
                   "hub" if not isinstance(source, LocalDataset) else "local")
         plans.append(TaskPlan(task, source))
@@ -159,9 +178,10 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         batch_size=batch_size if batch_size is not None else run.batch_size,
         batch_tokens=batch_tokens if batch_tokens is not None else run.batch_tokens,
         limit=limit if limit is not None else run.limit,
-        languages=tuple(canonical(x) for x in languages) if languages else run.languages,
+        languages=_languages(languages) if languages else _languages(run.languages),
         check_parity=check_parity if check_parity is not None else run.check_parity,
-        retry_errors=retry_errors)
+        retry_errors=retry_errors, subset=_subset(run, subset, seed, limit),
+        exclude_errors=exclude_errors if exclude_errors is not None else run.exclude_errors)
     if settings.batch_size < 1:
         raise PlanError(f"--batch-size must be at least 1, got {settings.batch_size}")
     if settings.batch_tokens is not None and settings.batch_tokens < 1:
@@ -173,6 +193,40 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                 output=Path(output or run.output), device=device or run.device,
                 dtype=dtype or run.dtype,
                 data_mode=modes.pop() if len(modes) == 1 else "mixed")
+
+
+def _subset(run: RunDefaults, size: int | None, seed: int | None, limit: int | None
+            ) -> Subset | None:
+    """``--subset/--seed`` over ``[run] subset/seed``; a subset and a limit exclude each other
+    (a limit takes the first items of the data, a subset a seeded sample of all of them)."""
+    size = size if size is not None else run.subset
+    if size is None:
+        if seed is not None:
+            raise PlanError("--seed chooses the items of a --subset; pass --subset N too")
+        return None
+    if (limit if limit is not None else run.limit) is not None:
+        raise PlanError("--subset and --limit (or [run] limit) cannot be combined: a subset is "
+                        "a seeded sample of every item, a limit the first N of the data")
+    try:
+        return Subset(size, seed if seed is not None else run.seed)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from exc
+
+
+def _languages(value: str | Sequence[str]) -> str | tuple[str, ...]:
+    """A preset name ("paper", "all") as it is, or languages as codes: BCP-47 codes or the
+    names datasets use ("German")."""
+    names = [value] if isinstance(value, str) else [v for v in value if v.strip()]
+    if len(names) == 1 and names[0] in LANGUAGE_PRESETS:
+        return names[0]
+    presets = [n for n in names if n in LANGUAGE_PRESETS]
+    if presets:
+        raise PlanError(f"--languages {','.join(names)}: {presets[0]!r} is a preset and "
+                        "cannot be combined with language codes")
+    try:
+        return tuple(resolve(v) for v in names)
+    except LanguageError as exc:
+        raise PlanError(f"--languages: {exc}") from exc
 
 
 def _source(task: Task, path: str | None, mode: str) -> DataSource:

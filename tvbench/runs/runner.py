@@ -9,10 +9,8 @@ new records (:meth:`Task.rescore`), aggregate, and rewrite the records and resul
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from tvbench.data.inputs import GenerationSettings, ModelInput
@@ -25,10 +23,16 @@ from tvbench.models.base import Adapter, Capability, CapabilityError
 from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.items import Prepared, prepare, record_of, scored
-from tvbench.runs.results import summarize_task
+from tvbench.runs.parity import batching_record, check_parity
+from tvbench.runs.results import Summary, summarize_task, with_item_stats
+from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
 from tvbench.runs.store import SCHEMA_VERSION, RunFolder, RunFolderError
+from tvbench.runs.subset import Subset
 from tvbench.tasks.base import Task
 from tvbench.tasks.scoring import NoScorers, Scorers
+
+#: ``--languages`` presets: each task's paper set (the default), or every language it reads.
+LANGUAGE_PRESETS = ("paper", "all")
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,27 @@ class RunSettings:
     batch_size: int = 8  # inputs per adapter batch; outputs are identical at any size
     batch_tokens: int | None = None  # padded tokens per batch (visual included), or no cap
     limit: int | None = None  # items per language
-    languages: tuple[str, ...] | None = None
+    #: A preset ("paper", "all") or an explicit list of BCP-47 codes.
+    languages: str | tuple[str, ...] = "paper"
     max_new_tokens: int | None = None  # cap on every task's generation length
     check_parity: int = 0  # re-run this many items at batch size 1 and compare
     retry_errors: bool = False
     thumbnails_per_language: int = 4
+    subset: Subset | None = None  # a fixed per-language sample of every task (CI budgets)
+    exclude_errors: bool = False  # leave failed items out of scores instead of counting 0
+
+
+def language_choice(task: Task, languages: str | tuple[str, ...]
+                    ) -> tuple[frozenset[str] | None, str]:
+    """The languages a task loads under ``--languages`` and the preset name for its
+    signatures: "paper" (the task's paper set), "all", or "custom" for an explicit list
+    (named "paper" when it is exactly the paper set)."""
+    if isinstance(languages, str):
+        chosen = task.language_selection(languages)
+        return chosen, "paper" if chosen is not None and languages == "paper" else "all"
+    wanted = frozenset(languages)
+    paper = task.language_selection("paper")
+    return wanted, "paper" if paper is not None and wanted == paper else "custom"
 
 
 @dataclass(frozen=True)
@@ -76,16 +96,13 @@ class SilentProgress:
         pass
 
 
-#: Adapter settings that change how requests travel, never what a model answers.
-_TRANSPORT_SETTINGS = frozenset({"concurrency", "timeout", "max_retries"})
-
-
-def _output_identity(model: dict[str, Any]) -> tuple[Any, ...]:
-    """What must match for stored outputs to be reused: checkpoint, dtype, output settings."""
-    settings = {k: v for k, v in (model.get("settings") or {}).items()
-                if k not in _TRANSPORT_SETTINGS}
-    return (model.get("source"), model.get("revision"), model.get("dtype"),
-            json.dumps(settings, sort_keys=True, default=str))
+def _by_settings(prepared: Sequence[Prepared], gen_for: Callable[[str], GenerationSettings]
+                 ) -> list[tuple[GenerationSettings, list[Prepared]]]:
+    """Items grouped by the decoding settings of their language, in first-seen order."""
+    groups: dict[GenerationSettings, list[Prepared]] = {}
+    for p in prepared:
+        groups.setdefault(gen_for(p.item.lang), []).append(p)
+    return list(groups.items())
 
 
 def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task],
@@ -102,23 +119,29 @@ def check_capabilities(capabilities: frozenset[Capability], tasks: Sequence[Task
 
 
 class Runner:
-    """Runs a list of task plans on one adapter into one run folder."""
+    """Runs a list of task plans on one adapter into one run folder.
+
+    ``donors`` are other run folders (the model's siblings under the output root) whose
+    finished items may be copied instead of generated again (:mod:`tvbench.runs.reuse`).
+    """
 
     def __init__(self, adapter: Adapter, folder: RunFolder, settings: RunSettings,
                  progress: Progress | None = None, scorers: Scorers | None = None,
-                 shard: Shard | None = None) -> None:
+                 shard: Shard | None = None, donors: Sequence[RunFolder] = ()) -> None:
         self.adapter = adapter
         self.folder = folder
         self.settings = settings
         self.progress = progress or SilentProgress()
         self.scorers: Scorers = scorers or NoScorers()
         self.shard = shard or Shard()
+        self.donors: list[RunFolder] = list(donors)
 
     # ------------------------------------------------------------------ entry
     def run(self, plans: Sequence[TaskPlan]) -> dict[str, Any]:
         check_capabilities(self.adapter.capabilities, [p.task for p in plans],
                            self.adapter.spec.name)
         results = self._open_results() if self.shard.main else {"tasks": {}}
+        self.donors = donors_for(self.donors, self._model_block())
         barrier(self.shard)
         for plan in plans:
             block = self.run_task(plan)
@@ -127,18 +150,22 @@ class Runner:
                 self.folder.write_results(results)
         return results
 
+    def _model_block(self) -> dict[str, Any]:
+        spec = self.adapter.spec
+        return {"name": spec.name, "family": spec.family, "source": spec.source,
+                "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
+                "adapter_version": spec.adapter_version,
+                "seen_languages": (list(spec.seen_languages)
+                                   if spec.seen_languages is not None else None),
+                "settings": spec.settings}
+
     def _open_results(self) -> dict[str, Any]:
         spec = self.adapter.spec
-        model = {"name": spec.name, "family": spec.family, "source": spec.source,
-                 "revision": spec.revision, "dtype": spec.dtype, "adapter": spec.adapter,
-                 "adapter_version": spec.adapter_version,
-                 "seen_languages": (list(spec.seen_languages)
-                                    if spec.seen_languages is not None else None),
-                 "settings": spec.settings}
+        model = self._model_block()
         old = self.folder.read_results()
         if old is not None:
             before = old.get("model", {})
-            if _output_identity(before) != _output_identity(model):
+            if output_identity(before) != output_identity(model):
                 raise RunFolderError(
                     f"{self.folder.root} holds a run of {before.get('source')}@"
                     f"{before.get('revision')} ({before.get('dtype')}, "
@@ -148,27 +175,46 @@ class Runner:
         results = {"schema_version": SCHEMA_VERSION, **environment(), "model": model,
                    "run": {"batch_size": self.settings.batch_size,
                            "batch_tokens": self.settings.batch_tokens,
+                           **batching_record(self.adapter),
                            "limit": self.settings.limit,
                            "max_new_tokens": self.settings.max_new_tokens,
-                           **batching_record(self.adapter)},
+                           "languages": (self.settings.languages
+                                         if isinstance(self.settings.languages, str)
+                                         else list(self.settings.languages)),
+                           "exclude_errors": self.settings.exclude_errors,
+                           **self._subset_setting()},
                    "tasks": tasks}
         self.folder.write_results(results)
         return results
+
+    def _subset_setting(self) -> dict[str, Any]:
+        subset = self.settings.subset
+        return {} if subset is None else {"subset": subset.per_language, "seed": subset.seed}
 
     # ------------------------------------------------------------------ task
     def run_task(self, plan: TaskPlan) -> dict[str, Any]:
         """One task, from dataset items to its results.json block."""
         task = plan.task
-        items = task.load(plan.source, self.settings.languages, self.settings.limit)
+        languages, langset = language_choice(task, self.settings.languages)
+        items = task.load(plan.source, languages, self.settings.limit)
+        available = len(items)
+        subset = self.settings.subset
+        if subset is not None:
+            items = subset.select(task.name, items)
         if not items:
             raise ValueError(f"task {task.name!r}: no items after filtering (languages "
                              f"{self.settings.languages}, source {plan.source.describe()})")
-        generation = task.settings().capped(self.settings.max_new_tokens)
-        prepared = [prepare(task, it, generation.describe()) for it in items]
+        gen_for = self._generation_for(task)
+        prepared = [prepare(task, it, gen_for(it.lang).describe() if task.kind == "generate"
+                            else task.scoring().describe()) for it in items]
         done = self._reusable(task, prepared)
+        borrowed = self._borrowed(task, prepared, done)
+        done.update({k: r for k, (_, r) in borrowed.items()})
         # Shard over the full item list (not over what is left), and let every rank read the
         # folder before any rank writes, so all ranks agree on who does what.
         barrier(self.shard)
+        if borrowed and self.shard.main:
+            self._keep_borrowed(task, borrowed)
         todo = [p for p in self.shard.mine(prepared) if p.item.id not in done]
         self.progress.task_started(task.name, len(prepared), len(prepared) - len(todo))
         thumbs = self._thumbnail_quota(prepared, done)
@@ -177,7 +223,8 @@ class Runner:
             self._write(task, [(p, None) for p in broken], thumbs)
         runnable = [p for p in todo if not p.error]
         if task.kind == "generate":
-            self._generate(task, runnable, generation, thumbs)
+            for generation, group in _by_settings(runnable, gen_for):
+                self._generate(task, group, generation, thumbs)
         else:
             self._loglikelihood(task, runnable, thumbs)
         barrier(self.shard)  # every rank's part file is complete
@@ -188,14 +235,23 @@ class Runner:
         self.progress.phase("scoring")  # COMET or a judge can take a while
         rescored = task.rescore(items, records, self.scorers)
         block = summarize_task(task, items, rescored, model=self.adapter.spec,
-                               data_desc=plan.source.describe(), generation=generation)
+                               data_desc=plan.source.describe(), summary=Summary(
+                                   gen_for, not self.settings.exclude_errors, langset),
+                               subset=subset)
+        if subset is not None:
+            block["subset"] = subset.describe(items, available)
         if self.settings.check_parity:
-            block["parity"] = self._check_parity(task, prepared, rescored.records, generation)
-            block["notes"] = [*block.get("notes", []), parity_note(block["parity"])]
-        self.folder.write_records(task.name, rescored.records)
+            block["parity"] = self._check_parity(task, prepared, rescored.records, gen_for)
+        self.folder.write_records(task.name, with_item_stats(
+            task, items, rescored, count_errors=not self.settings.exclude_errors))
         barrier(self.shard)
         self.progress.task_finished(task.name, block)
         return block
+
+    def _generation_for(self, task: Task) -> Callable[[str], GenerationSettings]:
+        """A language's decoding settings as run: the task's, lowered to the run's cap."""
+        cap = self.settings.max_new_tokens
+        return lambda lang: task.generation_for(lang).capped(cap)
 
     def _reusable(self, task: Task, prepared: list[Prepared]) -> dict[str, ItemRecord]:
         """Stored records that can stand; a stored item made from other inputs is refused."""
@@ -210,6 +266,22 @@ class Runner:
         if self.settings.retry_errors:
             done = {k: v for k, v in done.items() if not v.error}
         return done
+
+    def _borrowed(self, task: Task, prepared: list[Prepared], done: dict[str, ItemRecord]
+                  ) -> dict[str, tuple[RunFolder, ItemRecord]]:
+        """Finished records of items still to do, from the model's other run folders."""
+        wanted = {p.item.id: p.input_hash for p in prepared
+                  if p.item.id not in done and not p.error}
+        return borrow(self.donors, task.name, wanted) if wanted and self.donors else {}
+
+    def _keep_borrowed(self, task: Task, borrowed: dict[str, tuple[RunFolder, ItemRecord]]
+                       ) -> None:
+        """Copy borrowed records (and thumbnails) into this folder before anything else runs."""
+        records = [replace(record, thumb=copy_thumbnail(donor, self.folder, record.thumb))
+                   for donor, record in borrowed.values()]
+        self.folder.append_records(task.name, records)
+        self.progress.note(f"{task.name}: {len(records)} finished items taken from "
+                           f"{', '.join(sorted({d.root.name for d, _ in borrowed.values()}))}")
 
     def _thumbnail_quota(self, prepared: list[Prepared], done: dict[str, ItemRecord]
                          ) -> set[str]:
@@ -259,7 +331,7 @@ class Runner:
                 self._write(task, complete, thumbs)
 
         self.adapter.loglikelihood(inputs, conts, batch_size=self.settings.batch_size,
-                                   on_batch=on_batch, **self._budget())
+                                   on_batch=on_batch, scoring=task.scoring(), **self._budget())
 
     def _budget(self) -> dict[str, int]:
         """The token budget, passed only when set (adapters without one need not know it)."""
@@ -308,63 +380,14 @@ class Runner:
         return [scored(task, p.item, on_disk[p.item.id]) for p in prepared]
 
     def _check_parity(self, task: Task, prepared: list[Prepared], records: Sequence[ItemRecord],
-                      generation: GenerationSettings) -> dict[str, Any]:
-        """Re-run the first N items alone (batch size 1) and compare the raw outputs: the
-        generated text, or every candidate's log-probability within ``PARITY_NATS``."""
+                      gen_for: Callable[[str], GenerationSettings]) -> dict[str, Any]:
+        """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
         chosen = [(p, r) for p, r in zip(prepared, records, strict=True)
                   if not p.error and not r.error][: self.settings.check_parity]
-        if not chosen:
-            return {"checked": 0, "batch_size": self.settings.batch_size, "mismatches": [],
-                    "divergence": 0.0}
-        extra: dict[str, Any] = {}
-        if task.kind == "generate":
-            single = self.adapter.generate([p.requests[0][0] for p, _ in chosen], generation,
-                                           batch_size=1)
-            mismatches = [p.item.id for (p, r), g in zip(chosen, single, strict=True)
-                          if g.text != r.text]
-        else:
-            mismatches, worst = self._loglikelihood_parity(chosen)
-            extra["max_abs_diff"] = worst
+        result = check_parity(self.adapter, task.kind, chosen, self.settings.batch_size,
+                              lambda group: _by_settings(group, gen_for), task.scoring())
+        mismatches = result["mismatches"]
         if mismatches:
             self.progress.note(f"{task.name}: {len(mismatches)}/{len(chosen)} items differ at "
                                f"batch size 1: {', '.join(mismatches[:5])}")
-        return {"checked": len(chosen), "batch_size": self.settings.batch_size,
-                "mismatches": mismatches, "divergence": len(mismatches) / len(chosen), **extra}
-
-    def _loglikelihood_parity(self, chosen: list[tuple[Prepared, ItemRecord]]
-                              ) -> tuple[list[str], float]:
-        inputs = [inp for p, _ in chosen for inp, _ in p.requests]
-        conts = [c or "" for p, _ in chosen for _, c in p.requests]
-        single = iter(self.adapter.loglikelihood(inputs, conts, batch_size=1))
-        mismatches, worst = [], 0.0
-        for p, r in chosen:
-            stored = r.output if isinstance(r.output, tuple) else ()
-            diffs = [abs(ll.total - c.total) if c.total is not None else math.inf
-                     for c, ll in zip(stored, [next(single) for _ in p.requests], strict=True)]
-            worst = max([worst, *diffs])
-            if any(not d <= PARITY_NATS for d in diffs):
-                mismatches.append(p.item.id)
-        return mismatches, worst
-
-
-#: Log-likelihoods within this many nats of batch size 1's are equal (float32 on CPU agrees
-#: to about 1e-5).
-PARITY_NATS = 1e-4
-
-
-def parity_note(parity: dict[str, Any]) -> str:
-    """The parity check as one line for the terminal summary and the reports."""
-    n, bad = parity["checked"], len(parity["mismatches"])
-    rate = f" ({100 * bad / n:.1f} % divergence)" if n else ""
-    worst = (f", largest log-likelihood difference {parity['max_abs_diff']:.2g} nats"
-             if "max_abs_diff" in parity else "")
-    return (f"parity: {bad}/{n} checked items differ from batch size 1 at batch size "
-            f"{parity['batch_size']}{rate}{worst}")
-
-
-def batching_record(adapter: Adapter) -> dict[str, Any]:
-    """Where the model ran, for ``tvbench gate``: outputs equal batch size 1's exactly only
-    on the CPU in float32 (the tested case); elsewhere they can depend on the batch."""
-    device = getattr(adapter, "device", None)
-    dtype = adapter.spec.dtype
-    return {"device": device, "batch_exact": device == "cpu" and dtype == "float32"}
+        return result

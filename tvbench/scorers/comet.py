@@ -168,6 +168,22 @@ def _visible_gpus() -> int:
     return 1 if Path("/dev/nvidia0").exists() else 0
 
 
+def config_folder(config: Any) -> Path:
+    """The folder relative ``[comet]`` paths resolve against: the config file's own folder,
+    whatever the working directory (for the copy packaged inside tvbench, which has no
+    folder of the user's, the working directory)."""
+    path = str(getattr(config, "path", "tvbench.toml"))
+    return Path.cwd() if path.startswith("<") else Path(path).parent.resolve()
+
+
+def interpreter_path(config: Any) -> Path:
+    """Where ``[comet] python`` points, resolved against :func:`config_folder`; the place
+    ``tvbench setup comet`` creates it and COMET scoring looks for it."""
+    table: Mapping[str, Any] = getattr(config, "comet", None) or {}
+    python = Path(str(table.get("python", DEFAULT_PYTHON))).expanduser()
+    return python if python.is_absolute() else config_folder(config) / python
+
+
 def comet_from_config(config: Any) -> tuple[CometClient | None, str | None]:
     """A client from the ``[comet]`` table, or None and the reason COMET cannot run.
 
@@ -178,10 +194,8 @@ def comet_from_config(config: Any) -> tuple[CometClient | None, str | None]:
     model = table.get("model")
     if not model:
         return None, "COMET is not configured ([comet] model in tvbench.toml)"
-    base = Path(getattr(config, "path", "tvbench.toml")).parent
-    python = Path(str(table.get("python", DEFAULT_PYTHON))).expanduser()
-    if not python.is_absolute():
-        python = base / python
+    base = config_folder(config)
+    python = interpreter_path(config)
     if not python.is_file():
         return None, f"COMET interpreter {str(python)!r} not found ({SETUP_HINT})"
     gpus = table.get("gpus")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from tvbench.data.inputs import GenerationSettings, ModelInput
+from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.item import Item
 from tvbench.data.languages import LanguageError, resolve
 from tvbench.data.loading import DataSource, HubDataset, LocalDataset, base_dir, load_records
@@ -56,18 +56,32 @@ class Option:
     help: str = ""
 
 
+def mean_zero(_item: Item) -> list[float]:
+    """A failed item in a mean: the value 0 over one item."""
+    return [0.0, 1.0]
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """One metric of a task: how an item's record becomes statistics, and how they combine.
 
-    ``stats`` returns None for an item the metric could not score (an error, or a
-    model-based metric that was not run); such items are left out and counted.
+    ``stats`` returns None for an item the metric does not cover (another track or
+    question type) or could not score. ``zero`` gives the statistics an item contributes
+    when it failed (its record has an error): the metric's zero, as every official scorer
+    counts a missing answer (0 in a mean, an empty hypothesis in a corpus metric). It
+    returns None for an item the metric does not cover, or whose reference is unreadable.
+    The default fits metrics whose aggregation is a mean of ``[value, 1]``; every other
+    aggregation must say what its zero is.
+    ``higher_is_better`` tells a regression check which way is worse (an error rate or an
+    edit distance would set it False).
     """
 
     name: str
     aggregation: Aggregation
     describe: str
     stats: Callable[[Item, ItemRecord], Sequence[float] | None]
+    zero: Callable[[Item], Sequence[float] | None] = mean_zero
+    higher_is_better: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,9 @@ class Task:
     hub: ClassVar[HubDataset]
     #: Every language the real benchmark covers (BCP-47).
     languages: ClassVar[tuple[str, ...]]
+    #: The languages the TowerVision paper reports (``--languages paper``, the default);
+    #: None where the paper's set is every language the task reads by default.
+    paper_languages: ClassVar[tuple[str, ...] | None] = None
     #: A plain attribute, not a ClassVar: a task option may switch it per instance
     #: (CoMMuTE's generative variant).
     kind: Literal["generate", "loglikelihood"] = "generate"
@@ -98,6 +115,9 @@ class Task:
     options: ClassVar[Mapping[str, Option]] = {}
     #: Folder of the bundled data set, relative to the task module's file.
     bundled_dir: ClassVar[str] = ""
+    #: Language attributes (``languages.json``: resource, script, family) whose groups the
+    #: benchmark's paper reports; written to results.json so the gate can check each group.
+    language_groups: ClassVar[tuple[str, ...]] = ()
     #: Jinja2 prompt templates; hashed into the prompt fingerprint.
     templates: ClassVar[Mapping[str, str]] = {}
 
@@ -201,10 +221,36 @@ class Task:
     def settings(self) -> GenerationSettings:
         return self.generation
 
+    def generation_for(self, lang: str) -> GenerationSettings:
+        """Decoding settings for the items of one language (the task's by default; the
+        fork's ALM-Bench gives English a smaller cap)."""
+        return self.settings()
+
+    def scoring(self) -> ScoringSettings:
+        """What a log-likelihood task's requests score (see :class:`ScoringSettings`)."""
+        return ScoringSettings()
+
+    def language_selection(self, preset: str) -> frozenset[str] | None:
+        """The languages ``--languages paper`` or ``--languages all`` loads (None: every
+        language the task reads by default)."""
+        if preset == "paper" and self.paper_languages is not None:
+            return frozenset(self.paper_languages)
+        return None
+
     # ---------------------------------------------------------------- scoring
     def score(self, item: Item, output: Generation | list[LogLikelihood]) -> ItemScore:
         """Pure: the answer extracted from ``output`` and its score (no model, no I/O)."""
         raise NotImplementedError
+
+    def target(self, item: Item) -> Any:
+        """The item's gold answer(s), as a reader should see them next to the output.
+
+        Kept in the item's record (``ItemRecord.target``) and shown by the report's item
+        browser. A function of the item alone, so items whose model call failed keep it too.
+        JSON-like: a string, a list of accepted answers, or a small mapping (e.g. the correct
+        and the incorrect candidate). None when the task has no reference to show.
+        """
+        return None
 
     def rescore(self, items: Sequence[Item], records: Sequence[ItemRecord],
                 scorers: Scorers) -> Rescored:
@@ -222,9 +268,13 @@ class Task:
         """
         raise NotImplementedError
 
-    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord]
-                  ) -> dict[str, Any]:
-        """Optional extra tables (e.g. OCRBench's ten categories)."""
+    def breakdown(self, items: Sequence[Item], records: Sequence[ItemRecord], *,
+                  count_errors: bool = True) -> dict[str, Any]:
+        """Optional extra tables (e.g. OCRBench's ten categories).
+
+        ``count_errors`` is the run's error policy: failed items count as the metric's
+        zero (the default), or are left out (``--exclude-errors``), as in the scores.
+        """
         return {}
 
     # ------------------------------------------------------------ provenance
