@@ -155,3 +155,15 @@ def test_static_cache_compiled_decode_equals_plain_generate(family: str,
     got = compiled.generate(inputs()[:4], settings, batch_size=4)
     assert [g.text for g in got] == [g.text for g in plain]
     assert all(g.error is None for g in got)
+
+
+def test_host_tensors_are_pinned_only_for_a_gpu_and_never_under_a_compiled_decode() -> None:
+    import torch
+
+    from tvbench.models.hf import LoadOptions
+    from tvbench.models.hf_runtime import pin
+
+    tensors = {"input_ids": torch.ones(2, 3, dtype=torch.long), "flag": True}
+    assert pin(tensors, "cpu", LoadOptions()) is tensors
+    # a compiled decode may be capturing a CUDA graph: no CUDA call from the worker
+    assert pin(tensors, "cuda", LoadOptions(compile="inductor")) is tensors

@@ -246,7 +246,7 @@ class HFAdapter:
             if continuation:
                 prompts, extra = self._continuation_spans(prompts, requests)
             tensors = self._process(prompts, media, padding_side)
-            return Encoded(requests, runtime.pin(tensors, self.device), extra)
+            return Encoded(requests, runtime.pin(tensors, self.device, self.options), extra)
 
     # -------------------------------------------------------------- generation
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,

@@ -65,9 +65,13 @@ def recorded_settings(options: LoadOptions) -> dict[str, Any]:
     return out
 
 
-def pin(tensors: dict[str, Any], device: str) -> dict[str, Any]:
-    """Page-locked copies of the host tensors when they are bound for a GPU."""
-    if not device.startswith("cuda"):
+def pin(tensors: dict[str, Any], device: str, options: LoadOptions) -> dict[str, Any]:
+    """Page-locked copies of the host tensors when they are bound for a GPU.
+
+    Not with ``compile``: pinning allocates through CUDA on the worker thread, and CUDA
+    refuses such calls from any thread while the compiled decode captures a CUDA graph.
+    """
+    if not device.startswith("cuda") or options.compile:
         return tensors
     import torch
 
