@@ -98,3 +98,15 @@ def test_token_budget_and_parity_check_end_to_end(cli) -> None:
     board = " ".join(Path("rep/leaderboard.md").read_text().split())
     assert "parity: 0/4 checked items differ from batch size 1 at batch size 8 (0.0 % " \
            "divergence)" in board
+
+
+def test_run_accepts_a_random_model(cli) -> None:
+    code, out = cli("run", "--model", "random:gemma3-tiny", "--tasks", "textvqa", "--output",
+                    "o", "--no-report", "--limit", "4")
+    assert code == 0, out
+    results = json.loads(Path("o/random-gemma3-tiny/results.json").read_text())
+    model = results["model"]
+    assert (model["source"], model["revision"], model["dtype"]) == (
+        "random:gemma3-tiny", "seed0", "float32")
+    assert results["run"]["device"] == "cpu" and results["run"]["batch_exact"] is True
+    assert "model:random:gemma3-tiny@seed0" in results["tasks"]["textvqa"]["signature"]
