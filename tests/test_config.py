@@ -94,6 +94,8 @@ MODEL_KEY_ERRORS = [
     ("max_new_tokens", "1.5", "expected int"),
     ("max_new_tokens", "0", "must be at least 1"),
     ("processor_kwargs", "\"max_pixels=10\"", "expected dict"),
+    ("compile", "true", "expected str"),
+    ("batch_invariant", "\"yes\"", "expected bool"),
     ("base_url", "8000", "expected str"),
     ("base_url", "\"127.0.0.1:8000/v1\"", "http:// or https://"),
     ("model", "false", "expected str"),
@@ -158,6 +160,7 @@ def test_good_model_values_reach_the_entry() -> None:
     ("[run]\nbatch_size = 0\n", "run.batch_size", 2, "must be at least 1"),
     ("[run]\nlimit = 0\n", "run.limit", 2, "must be at least 1"),
     ("[run]\ncheck_parity = -1\n", "run.check_parity", 2, "must be at least 0"),
+    ("[run]\nbatch_tokens = 0\n", "run.batch_tokens", 2, "must be at least 1"),
     ("task_paths = [\"a\", 2]\n", "task_paths", 1, "expected a list of str"),
 ])
 def test_named_tables_and_lists(text: str, key: str, line: int, fragment: str) -> None:

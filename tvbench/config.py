@@ -38,6 +38,7 @@ class RunDefaults:
     tasks: tuple[str, ...] = ()
     data: str = "bundled"  # "bundled" (shipped synthetic sets) or "hub" (the real datasets)
     batch_size: int = 8
+    batch_tokens: int | None = None
     output: str = "runs"
     device: str = "auto"
     dtype: str = "auto"
@@ -138,6 +139,7 @@ _RUN = {
     "tasks": _STRINGS,
     "data": Key(str, rule=_data_mode),
     "batch_size": Key(int, rule=_at_least(1)),
+    "batch_tokens": Key(int, rule=_at_least(1)),
     "output": _STR,
     "device": _STR,
     "dtype": _STR,
@@ -163,6 +165,8 @@ MODEL_KEYS: dict[str, Key] = {
     "max_frames": Key(int, rule=_at_least(1)),
     "max_new_tokens": Key(int, rule=_at_least(1)),
     "processor_kwargs": _TABLE,
+    "compile": _STR,
+    "batch_invariant": _BOOL,
     # OpenAI-compatible HTTP backend
     "base_url": Key(str, rule=_http_url),
     "model": _STR,
@@ -207,7 +211,8 @@ def group_problem(name: str) -> str | None:
 
 _DROP = Key((int, float), rule=_not_negative)
 _GATE = {"max_drop": _DROP, "min_score": _NUMBER, "per_language": _BOOL,
-         "allow_errors": _BOOL, "alpha": Key((int, float), rule=_open_fraction),
+         "allow_errors": _BOOL, "allow_batch_size_change": _BOOL,
+         "alpha": Key((int, float), rule=_open_fraction),
          "resamples": Key(int, rule=_at_least(100)), "seed": Key(int, rule=_at_least(0)),
          "correction": Key(str, rule=_one_of("correction", ("bh", "holm", "none"))),
          "min_items": Key(int, rule=_at_least(2)), "tasks": _TABLE, "groups": _TABLE}

@@ -107,7 +107,9 @@ def test_parity_results_name_what_was_checked_and_every_mismatch() -> None:
         "ocrbench": {"parity": {"checked": 40, "batch_size": 8,
                                 "mismatches": [f"q{i}" for i in range(25)]}},
         "cc_ocr": {"parity": {"checked": 0, "mismatches": []}},
-        "commute": {}}}
+        "commute": {"parity": {"checked": 4, "batch_size": 8, "mismatches": ["c1"],
+                               "divergence": 0.25, "max_abs_diff": 0.52}},
+        "multi30k": {}}}
     lines = parity_lines(res, requested=40)
     assert lines[0] == ("textvqa: 5 item(s) re-run at batch size 1 against batch size 8: all "
                         "identical")
@@ -116,7 +118,11 @@ def test_parity_results_name_what_was_checked_and_every_mismatch() -> None:
     assert "q19 … and 5 more (results.json: tasks.ocrbench.parity)" in lines[1]
     assert "q20" not in lines[1]
     assert lines[2] == "cc_ocr: nothing to check (no item without an error)"
-    assert lines[3].startswith("commute: not checked (a log-likelihood task")
+    assert lines[1].endswith("; 62.5 % divergence")
+    assert lines[3] == ("commute: 4 item(s) re-run at batch size 1 against batch size 8: 1 "
+                        "mismatch(es): c1; 25.0 % divergence, largest log-likelihood "
+                        "difference 0.52 nats")
+    assert lines[4] == "multi30k: not checked"
     assert parity_lines(res, requested=0) == []
 
 

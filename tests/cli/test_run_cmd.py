@@ -124,3 +124,36 @@ def test_language_preset_and_error_policy_flags(cli) -> None:
     assert len(block["languages"]) > 7 and block["language_set"]["preset"] == "all"
     assert "|langset:all|" in block["signature"] and "|errors:excluded|" in block["signature"]
     assert other["run"] == {**other["run"], "languages": "all", "exclude_errors": True}
+
+
+def test_token_budget_and_parity_check_end_to_end(cli) -> None:
+    code, out = cli("run", "--model", "aya_vision", "--tasks", "textvqa,commute", "--output",
+                    "o", "--no-report", "--batch-size", "8", "--batch-tokens", "300",
+                    "--check-parity", "4")
+    assert code == 0, out
+    flat = " ".join(out.split())  # the console wraps long notes
+    assert ("commute: 4 item(s) re-run at batch size 1 against batch size 8: all identical "
+            "(largest log-likelihood difference") in flat
+    results = json.loads(Path("o/tiny-aya_vision/results.json").read_text())
+    run = results["run"]
+    assert (run["batch_size"], run["batch_tokens"], run["device"], run["batch_exact"]) == (
+        8, 300, "cpu", True)
+    assert results["tasks"]["textvqa"]["parity"]["divergence"] == 0.0
+    assert results["tasks"]["commute"]["parity"]["max_abs_diff"] < 1e-4
+    code, out = cli("report", "o", "--out", "rep", "--format", "md")
+    assert code == 0, out
+    board = " ".join(Path("rep/leaderboard.md").read_text().split())
+    assert "parity: 0/4 checked items differ from batch size 1 at batch size 8 (0.0 % " \
+           "divergence)" in board
+
+
+def test_run_accepts_a_random_model(cli) -> None:
+    code, out = cli("run", "--model", "random:gemma3-tiny", "--tasks", "textvqa", "--output",
+                    "o", "--no-report", "--limit", "4")
+    assert code == 0, out
+    results = json.loads(Path("o/random-gemma3-tiny/results.json").read_text())
+    model = results["model"]
+    assert (model["source"], model["revision"], model["dtype"]) == (
+        "random:gemma3-tiny", "seed0", "float32")
+    assert results["run"]["device"] == "cpu" and results["run"]["batch_exact"] is True
+    assert "model:random:gemma3-tiny@seed0" in results["tasks"]["textvqa"]["signature"]

@@ -13,9 +13,12 @@ def test_check_parity_prints_what_it_checked_and_found(cli) -> None:
     flat = " ".join(out.split())
     assert ("parity textvqa: 4 item(s) re-run at batch size 1 against batch size 8: all "
             "identical") in flat
-    assert "parity commute: not checked (a log-likelihood task" in flat
-    block = json.loads(Path("o/tiny-gemma3/results.json").read_text())["tasks"]["textvqa"]
-    assert block["parity"] == {"checked": 4, "batch_size": 8, "mismatches": []}
+    assert ("parity commute: 4 item(s) re-run at batch size 1 against batch size 8: all "
+            "identical (largest log-likelihood difference") in flat
+    tasks = json.loads(Path("o/tiny-gemma3/results.json").read_text())["tasks"]
+    assert tasks["textvqa"]["parity"] == {"checked": 4, "batch_size": 8, "mismatches": [],
+                                          "divergence": 0.0}
+    assert tasks["commute"]["parity"]["max_abs_diff"] < 1e-4
 
 
 def test_languages_accept_the_names_the_datasets_use(cli) -> None:

@@ -46,8 +46,8 @@ class FakeAdapter:
         self.calls.append(n)
 
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
-                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
-                 ) -> list[Generation]:
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None,
+                 batch_tokens: int | None = None) -> list[Generation]:
         def fn(batch: list[ModelInput]) -> list[Generation]:
             self._tick(len(batch))
             for inp in batch:  # a real model decodes its images; so does the fake
@@ -58,17 +58,19 @@ class FakeAdapter:
 
         safe = isolate_failures(fn, lambda _i, exc: Generation("", 0, f"{exc}"))
         return run_batched(inputs, safe, batch_size=batch_size, length=lambda i: 0,
-                           on_batch=on_batch)
+                           on_batch=on_batch, batch_tokens=batch_tokens)
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
-                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None
+                      batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      batch_tokens: int | None = None, scoring: object = None
                       ) -> list[LogLikelihood]:
         def fn(batch: list[tuple[ModelInput, str]]) -> list[LogLikelihood]:
             self._tick(len(batch))
             return [LogLikelihood(-float(len(c)), -1.0, max(1, len(c))) for _, c in batch]
 
         return run_batched(list(zip(inputs, continuations, strict=True)), fn,
-                           batch_size=batch_size, length=lambda p: 0, on_batch=on_batch)
+                           batch_size=batch_size, length=lambda p: 0, on_batch=on_batch,
+                           batch_tokens=batch_tokens)
 
     def close(self) -> None:
         pass

@@ -41,6 +41,7 @@ def test_a_rerun_with_nothing_to_generate_constructs_no_adapter(cli, constructed
     assert code == 0, out
     assert constructed == ["tiny-gemma3"]
     first = _tasks()
+    run_block = json.loads(Path("o/tiny-gemma3/results.json").read_text())["run"]
     for report in ("o/leaderboard.md", "o/leaderboard.html"):
         Path(report).unlink()
 
@@ -50,6 +51,8 @@ def test_a_rerun_with_nothing_to_generate_constructs_no_adapter(cli, constructed
     assert constructed == ["tiny-gemma3"], "the second run constructed an adapter"
     assert "resuming, 12/12 items done" in out and "resuming, 20/20 items done" in out
     assert _tasks() == first, "stored outputs rescored to the same results"
+    again = json.loads(Path("o/tiny-gemma3/results.json").read_text())["run"]
+    assert again == run_block and again["device"] == "cpu", "where the outputs were made"
     assert Path("o/leaderboard.md").is_file() and Path("o/leaderboard.html").is_file()
 
 

@@ -104,3 +104,16 @@ def test_language_presets_and_the_error_policy() -> None:
     assert plan.models[0].settings.exclude_errors
     with pytest.raises(config.ConfigError, match="languages"):
         config.parse(text.replace('languages = "paper"', 'languages = "some"'))
+
+
+def test_throughput_flags_reach_the_settings_and_the_model_entries() -> None:
+    plan = build_plan(CFG, models=["gemma3", "random:qwen2_5_vl-small"], tasks=["textvqa"],
+                      batch_tokens=4096, compile="inductor", batch_invariant=True)
+    assert all(m.settings.batch_tokens == 4096 for m in plan.models)
+    assert all(m.entry.compile == "inductor" and m.entry.batch_invariant for m in plan.models)
+    assert plan.models[1].entry.path == "random:qwen2_5_vl-small"
+    plain = build_plan(CFG, models=["gemma3"], tasks=["textvqa"])
+    assert plain.models[0].settings.batch_tokens is None
+    assert plain.models[0].entry.compile is None and not plain.models[0].entry.batch_invariant
+    with pytest.raises(PlanError, match="batch-tokens"):
+        build_plan(CFG, models=["gemma3"], tasks=["textvqa"], batch_tokens=0)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tvbench.runs.parity import parity_note
 from tvbench.runs.runner import Runner, RunSettings, TaskPlan, check_capabilities
 from tvbench.runs.store import RunFolder, RunFolderError
 
@@ -145,7 +146,39 @@ def test_parity_check_reports_mismatches(tmp_path: Path) -> None:
     clean = Runner(FakeAdapter(), RunFolder(tmp_path / "ok"),
                    RunSettings(batch_size=4, check_parity=3)).run([_plan()])
     assert clean["tasks"]["textvqa"]["parity"] == {"checked": 3, "batch_size": 4,
-                                                   "mismatches": []}
+                                                   "mismatches": [], "divergence": 0.0}
+    # the divergence rate, as the terminal summary and the reports print it
+    assert parity["divergence"] == 1.0
+    assert parity_note(parity) == ("parity: 3/3 checked items differ from batch size 1 at "
+                                   "batch size 4 (100.0 % divergence)")
+
+
+def test_loglikelihood_parity_compares_every_candidate(tmp_path: Path) -> None:
+    from tvbench_tasks.commute import CoMMuTE
+
+    from tvbench.data.outputs import LogLikelihood
+
+    class Drifting(FakeAdapter):
+        def loglikelihood(self, inputs, continuations, *, batch_size=1, on_batch=None, **kw):
+            out = super().loglikelihood(inputs, continuations, batch_size=batch_size,
+                                        on_batch=None, **kw)
+            if batch_size != 1:  # batched scores drift by 0.01 nats
+                out = [LogLikelihood(o.total + 0.01, o.mean, o.n_tokens) for o in out]
+            if on_batch is not None:
+                on_batch(list(range(len(out))), out)
+            return out
+
+    task = CoMMuTE()
+    plan = TaskPlan(task, task.bundled_source())
+    drift = Runner(Drifting(), RunFolder(tmp_path / "d"),
+                   RunSettings(batch_size=4, check_parity=2)).run([plan])
+    parity = drift["tasks"]["commute"]["parity"]
+    assert parity["checked"] == 2 and len(parity["mismatches"]) == 2
+    assert abs(parity["max_abs_diff"] - 0.01) < 1e-9
+    same = Runner(FakeAdapter(), RunFolder(tmp_path / "s"),
+                  RunSettings(batch_size=4, check_parity=2)).run([plan])
+    assert same["tasks"]["commute"]["parity"]["mismatches"] == []
+    assert same["tasks"]["commute"]["parity"]["max_abs_diff"] == 0.0
 
 
 def test_capabilities_are_checked_before_anything_runs() -> None:

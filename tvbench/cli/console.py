@@ -204,8 +204,11 @@ def model_table(name: str, results: Mapping[str, Any]) -> Group:
 def parity_lines(results: Mapping[str, Any], requested: int,
                  tasks: Sequence[str] | None = None) -> list[str]:
     """What ``--check-parity N`` found, per task of this run (``tasks``; default all in
-    ``results``): items re-run at batch size 1 and the ids whose output differed from the
-    batched run (log-likelihood tasks are not re-run)."""
+    ``results``): items re-run at batch size 1, the ids whose output differed from the
+    batched run, and the divergence rate (for log-likelihood tasks, also the largest
+    difference)."""
+    from tvbench.runs.parity import divergence
+
     if not requested:
         return []
     lines = []
@@ -213,8 +216,7 @@ def parity_lines(results: Mapping[str, Any], requested: int,
         b = results["tasks"].get(task, {})
         parity = b.get("parity")
         if not isinstance(parity, Mapping):
-            lines.append(f"{task}: not checked (a log-likelihood task; --check-parity "
-                         "re-runs generations)")
+            lines.append(f"{task}: not checked")
             continue
         checked, ids = int(parity.get("checked", 0)), list(parity.get("mismatches", []))
         if not checked:
@@ -223,13 +225,16 @@ def parity_lines(results: Mapping[str, Any], requested: int,
         head = (f"{task}: {checked} item(s) re-run at batch size 1 against batch size "
                 f"{parity.get('batch_size', '?')}: ")
         if not ids:
-            lines.append(head + "all identical")
+            worst = parity.get("max_abs_diff")
+            lines.append(head + "all identical" + (
+                f" (largest log-likelihood difference {worst:.2g} nats)"
+                if isinstance(worst, int | float) else ""))
             continue
         shown = ", ".join(visible(str(i)) for i in ids[:PARITY_IDS_SHOWN])
         more = len(ids) - PARITY_IDS_SHOWN
         lines.append(head + f"{len(ids)} mismatch(es): {shown}"
                      + (f" … and {more} more (results.json: tasks.{task}.parity)"
-                        if more > 0 else ""))
+                        if more > 0 else "") + f"; {divergence(parity)}")
     return lines
 
 

@@ -34,6 +34,9 @@ def add_parser(sub: Any) -> None:
                    help="also check every language and language group (default: on)")
     p.add_argument("--allow-errors", action="store_true", default=None,
                    help="do not fail on per-item errors")
+    p.add_argument("--allow-batch-size-change", action="store_true", default=None,
+                   help="compare runs made at different batch sizes even where outputs depend "
+                   "on the batch (GPU, bf16)")
     p.add_argument("--alpha", type=float, metavar="A", help="significance level (0.05)")
     p.add_argument("--resamples", type=int, metavar="N", help="bootstrap resamples (10000)")
     p.add_argument("--seed", type=int, metavar="S", help="bootstrap seed (12345)")
@@ -78,7 +81,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
     cfg = configuration.load(args.config)
     settings = settings_from_config(
         cfg.gate, max_drop=args.max_drop, min_score=args.min_score,
-        per_language=args.per_language, allow_errors=args.allow_errors, alpha=args.alpha,
+        per_language=args.per_language, allow_errors=args.allow_errors,
+        allow_batch_size_change=args.allow_batch_size_change, alpha=args.alpha,
         resamples=args.resamples, seed=args.seed, correction=args.correction,
         min_items=args.min_items)
     candidate, baseline = load_side(args.candidate), load_side(args.baseline)

@@ -54,7 +54,17 @@ def add_parser(sub: Any) -> None:
                    "seeded hash of the item ids (same ids on every machine); written to "
                    "MODEL.subsetN-seedS/")
     p.add_argument("--seed", type=int, metavar="S", help="which --subset sample (default 0)")
-    p.add_argument("--batch-size", type=int, metavar="N")
+    p.add_argument("--batch-size", type=int, metavar="N",
+                   help="inputs per model batch (the item cap)")
+    p.add_argument("--batch-tokens", type=int, metavar="N",
+                   help="also cap each batch at N padded tokens, visual tokens included "
+                   "(transformers backend)")
+    p.add_argument("--compile", nargs="?", const="inductor", metavar="BACKEND",
+                   help="generate with a static KV cache and torch.compile (default backend "
+                   "inductor; transformers backend)")
+    p.add_argument("--batch-invariant", action="store_true",
+                   help="float32, TF32 off, deterministic kernels (transformers); vLLM's "
+                   "batch-invariant mode (see README for where outputs equal batch size 1)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None)
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default=None)
     p.add_argument("--output", metavar="DIR", help="root folder for run folders (default runs/)")
@@ -98,7 +108,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, device=args.device, dtype=args.dtype, output=args.output,
         max_new_tokens=args.max_new_tokens, check_parity=args.check_parity,
         retry_errors=args.retry_errors, subset=args.subset, seed=args.seed,
-        exclude_errors=args.exclude_errors, threads=args.threads,
+        exclude_errors=args.exclude_errors, batch_tokens=args.batch_tokens,
+        compile=args.compile, batch_invariant=args.batch_invariant, threads=args.threads,
         max_consecutive_errors=args.max_consecutive_errors)
     from tvbench.runs.preflight import check_hub, preload_bundled
     from tvbench.runs.subset import folder_name
@@ -259,7 +270,7 @@ def _adapter(entry: Any, folder: RunFolder, plan: Any, device: str, threads: Any
     holds this model's run (a rerun with nothing left to generate loads nothing)."""
     from tvbench.models.registry import capabilities, load_adapter
     from tvbench.runs import threads as thread_settings
-    from tvbench.runs.lazy import LazyAdapter, stored_spec
+    from tvbench.runs.lazy import LazyAdapter, stored_device, stored_spec
 
     def load() -> Any:
         thread_settings.apply(threads)
@@ -267,7 +278,8 @@ def _adapter(entry: Any, folder: RunFolder, plan: Any, device: str, threads: Any
 
     spec = stored_spec(folder, entry, plan.dtype)
     if spec is not None:
-        return LazyAdapter(load, spec, capabilities(entry), str(folder.root))
+        return LazyAdapter(load, spec, capabilities(entry), str(folder.root),
+                           device=stored_device(folder))
     with step(console, quiet, f"loading {entry.name}"):
         return load()
 

@@ -41,9 +41,11 @@ class ModelSpec:
 class Adapter(Protocol):
     """What every backend implements. Inputs arrive as a batch; results come back in order.
 
-    ``batch_size`` is how many inputs one forward pass (or engine call) takes. It is an
-    argument, not adapter state, because the caller decides it per call (the run's size, 1
-    for a parity check, each size of a throughput sweep); outputs must not depend on it.
+    ``batch_size`` is how many inputs one forward pass (or engine call) takes, and
+    ``batch_tokens`` (when set, on backends that batch themselves) caps the padded tokens of a
+    batch, visual tokens included. They are arguments, not adapter state, because the caller
+    decides them per call (the run's size, 1 for a parity check, each size of a throughput
+    sweep); outputs must not depend on them (exactly so on CPU in float32; see README).
     ``scoring`` says what a log-likelihood covers: the continuation's tokens, or the whole
     reply turn through the chat template's end-of-turn tokens (None: the continuation).
     """
@@ -52,11 +54,12 @@ class Adapter(Protocol):
     capabilities: frozenset[Capability]
 
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
-                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
-                 ) -> list[Generation]: ...
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None,
+                 batch_tokens: int | None = None) -> list[Generation]: ...
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      batch_tokens: int | None = None,
                       scoring: ScoringSettings | None = None) -> list[LogLikelihood]: ...
 
     def close(self) -> None: ...

@@ -2,35 +2,50 @@
 
 What differs between families (how a chat turn is laid out, how video reaches the
 processor) is read from the family's :class:`~tvbench.models.families.spec.FamilySpec`;
-each family module subclasses :class:`HFAdapter` only to name its spec. Batching goes through
-:func:`tvbench.models.batching.run_batched`; generation uses left padding, scoring uses right
-padding, and both are checked against batch size 1 in the tests.
+each family module subclasses :class:`HFAdapter` only to name its spec. Every call goes
+through :func:`tvbench.models.batching.run_batched` as two stages: ``prepare`` (decode media,
+chat template, processor, pinned host tensors) runs on a background worker for the next
+batch while ``run`` (the model, then decoding) handles the current one. Generation uses
+left padding, scoring right padding; both are checked against batch size 1 in the tests.
 """
 
 from __future__ import annotations
 
-import os
+import copy
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings, with_reply
-from tvbench.models import chat_layout
+from tvbench.models import chat_layout, token_count
+from tvbench.models import hf_runtime as runtime
 from tvbench.models.base import Capability, Generation, LogLikelihood, ModelSpec, OnBatch
 from tvbench.models.batching import (
+    Stages,
     cut_at_stop,
     isolate_failures,
     run_batched,
     truncate_at_eos,
 )
+from tvbench.models.loading import (
+    RANDOM_SEED,
+    CheckpointError,
+    build_random,
+    default_attention,
+    load_pretrained,
+    parse_random,
+    resolve_device,
+    resolve_dtype,
+)
+from tvbench.models.pipeline import NO_TIMER, PhaseTimer
 
 if TYPE_CHECKING:
     from tvbench.models.families.spec import FamilySpec
 
-
-class CheckpointError(FileNotFoundError):
-    """A checkpoint path or hub id that cannot be loaded; the message names it."""
+__all__ = ["CheckpointError", "HFAdapter", "LoadOptions", "Request", "default_attention",
+           "resolve_device", "resolve_dtype"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,7 @@ class LoadOptions:
     """How to load a checkpoint. ``None`` fields take the documented defaults."""
 
     revision: str | None = None
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    device: str = "auto"  # auto | cpu | cuda | cuda:N (auto keeps tiny/small models on CPU)
     dtype: str = "auto"  # auto (bf16 on GPU, fp32 on CPU) | float32 | bfloat16 | float16
     device_map: str | None = None  # e.g. "auto" to shard one model across GPUs (accelerate)
     attn_implementation: str | None = None  # default sdpa; flash_attention_2 when installed
@@ -46,38 +61,33 @@ class LoadOptions:
     max_frames: int = 32  # video frames sampled per clip
     max_image_frames: int = 8  # cap when a family takes video as multiple images
     processor_kwargs: tuple[tuple[str, Any], ...] = ()  # e.g. (("max_pixels", 1003520),)
+    prefetch: int = 1  # batches prepared ahead on a background worker (0: none)
+    compile: str | None = None  # torch.compile backend for a static-cache decode, or None
+    batch_invariant: bool = False  # fp32, TF32 off, deterministic kernels (see hf_runtime.py)
 
 
-def resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
+@dataclass(frozen=True)
+class Request:
+    """One input as the adapter plans it: its prompt text and its estimated token count.
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    ``prompt`` is None when the chat template failed on it; the batch stage then renders it
+    again, and the error becomes that item's recorded error.
+    """
 
-
-def resolve_dtype(dtype: str, device: str) -> Any:
-    import torch
-
-    if dtype == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    try:
-        return {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-                "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}[dtype]
-    except KeyError:
-        raise ValueError(f"--dtype {dtype!r}: expected auto, float32, bfloat16 or float16"
-                         ) from None
+    inp: ModelInput
+    prompt: str | None
+    tokens: int
+    continuation: str = ""
+    turn: bool = False  # score the whole reply turn (``scoring.span="turn"``)
 
 
-def default_attention(device: str) -> str | None:
-    """flash-attention 2 on CUDA when installed; otherwise transformers' own default (sdpa
-    where the architecture supports it, eager for e.g. Gemma2's soft-capped attention)."""
-    if device.startswith("cuda"):
-        from transformers.utils import is_flash_attn_2_available
+@dataclass(frozen=True)
+class Encoded:
+    """A prepared batch: its requests, the processor's tensors, and per-row extras."""
 
-        if is_flash_attn_2_available():
-            return "flash_attention_2"
-    return None
+    requests: list[Request]
+    tensors: dict[str, Any]
+    extra: list[Any]
 
 
 class HFAdapter:
@@ -88,14 +98,22 @@ class HFAdapter:
     capabilities: frozenset[Capability] = frozenset(
         {Capability.GENERATE, Capability.LOGLIKELIHOOD, Capability.IMAGE,
          Capability.MULTI_IMAGE, Capability.VIDEO})
+    #: The timing hook (``tvbench bench`` sets a :class:`PhaseTimer`); measures nothing here.
+    timer: PhaseTimer = NO_TIMER
 
     def __init__(self, source: str, *, name: str | None = None,
                  options: LoadOptions | None = None,
                  seen_languages: Sequence[str] | None = None) -> None:
         self.options = options or LoadOptions()
-        self.device = resolve_device(self.options.device)
+        self.device = resolve_device(self.options.device, source)
+        runtime.configure(self.options, self.device)
         self.model, self.processor = self._load(source)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        # The worker encodes with the processor's tokenizer while the main thread decodes;
+        # a Rust tokenizer refuses concurrent use ("Already borrowed"), so decoding gets its
+        # own copy and encoding its own lock.
+        self._decoder = copy.deepcopy(self.tokenizer)
+        self._encode_lock = threading.Lock()
         spec = self.family_spec
         self.family = spec.name
         self.capabilities = spec.capabilities
@@ -111,38 +129,25 @@ class HFAdapter:
 
     # ----------------------------------------------------------------- loading
     def _load(self, source: str) -> tuple[Any, Any]:
-        from transformers import AutoModelForImageTextToText, AutoProcessor
-
-        local = Path(source).expanduser()
-        is_local = local.exists()
-        if not is_local and (source.startswith((".", "/", "~")) or os.sep in source
-                             and source.count("/") != 1):
-            raise CheckpointError(f"checkpoint folder {source!r} does not exist")
         opts = self.options
-        kw: dict[str, Any] = {"trust_remote_code": opts.trust_remote_code}
-        if opts.revision and not is_local:
-            kw["revision"] = opts.revision
-        target = str(local) if is_local else source
-        dtype = resolve_dtype(opts.dtype, self.device)
-        try:
-            processor = AutoProcessor.from_pretrained(target, **kw,
-                                                      **dict(opts.processor_kwargs))
-            model = AutoModelForImageTextToText.from_pretrained(
-                target, dtype=dtype, device_map=opts.device_map,
-                attn_implementation=opts.attn_implementation or default_attention(self.device),
-                **kw)
-        except OSError as exc:
-            where = "folder" if is_local else "hub id"
-            raise CheckpointError(f"cannot load checkpoint {where} {source!r}: {exc}") from exc
-        if opts.device_map is None:
-            model = model.to(self.device)
-        return model.eval(), processor
+        dtype = resolve_dtype(runtime.dtype_for(opts), self.device)
+        attn = opts.attn_implementation or default_attention(self.device)
+        random = parse_random(source)
+        if random is not None:
+            return build_random(random, device=self.device, dtype=dtype, attn=attn,
+                                processor_kwargs=dict(opts.processor_kwargs))
+        return load_pretrained(source, device=self.device, dtype=dtype, revision=opts.revision,
+                               device_map=opts.device_map, attn=attn,
+                               trust_remote_code=opts.trust_remote_code,
+                               processor_kwargs=dict(opts.processor_kwargs))
 
     def _revision(self, source: str) -> str:
-        from tvbench.models.tiny import checkpoint_digest
+        from tvbench.models.checkpoint import checkpoint_revision
 
+        if parse_random(source) is not None:
+            return f"seed{RANDOM_SEED}"
         if Path(source).expanduser().exists():
-            return "local-" + checkpoint_digest(Path(source).expanduser())
+            return checkpoint_revision(Path(source).expanduser())
         commit = getattr(self.model.config, "_commit_hash", None)
         return str(commit or self.options.revision or "unpinned")
 
@@ -153,7 +158,8 @@ class HFAdapter:
         """Adapter settings that change outputs; recorded in the model spec."""
         attn = getattr(self.model.config, "_attn_implementation", None)
         return {"video_mode": self.video_mode, "max_frames": self.options.max_frames,
-                "attn": attn, **dict(self.options.processor_kwargs)}
+                "attn": attn, **dict(self.options.processor_kwargs),
+                **runtime.recorded_settings(self.options)}
 
     # ----------------------------------------------------------------- prompts
     def chat(self, inp: ModelInput) -> list[dict[str, Any]]:
@@ -172,47 +178,87 @@ class HFAdapter:
         return chat_layout.media(inp, self.video_mode, self.options.max_frames,
                                  self.options.max_image_frames)
 
-    def encode(self, texts: list[str], inputs: Sequence[ModelInput], padding_side: str) -> Any:
-        images, videos = [], []
-        for inp in inputs:
-            im, vid = self.media(inp)
-            images.append(im)
-            videos.extend(vid)
-        kw: dict[str, Any] = {"text": texts, "padding": True, "return_tensors": "pt"}
+    def _special_tokens(self, texts: Sequence[str]) -> bool:
+        """Whether the tokenizer should add its special tokens to ``texts``."""
         bos = getattr(self.tokenizer, "bos_token", None)
-        if bos and all(t.startswith(bos) for t in texts):
-            # The chat template already wrote BOS (Gemma, Cohere); a tokenizer that adds its
-            # own would double it, which real checkpoints score noticeably worse on.
+        # The chat template already wrote BOS (Gemma, Cohere); a tokenizer that adds its own
+        # would double it, which real checkpoints score noticeably worse on.
+        return not (bos and all(t.startswith(bos) for t in texts))
+
+    def _process(self, texts: list[str], media: list[tuple[list[Any], list[Any]]],
+                 padding_side: str) -> dict[str, Any]:
+        images = [im for im, _ in media]
+        videos = [v for _, vid in media for v in vid]
+        kw: dict[str, Any] = {"text": texts, "padding": True, "return_tensors": "pt"}
+        if not self._special_tokens(texts):
             kw["add_special_tokens"] = False
         if any(images):
             kw["images"] = images
         if videos:
             kw["videos"] = videos
             kw.update(self.video_kwargs())
-        self.tokenizer.padding_side = padding_side
-        return self.processor(**kw).to(self.model.device)
+        with self._encode_lock:
+            self.tokenizer.padding_side = padding_side
+            return dict(self.processor(**kw))
+
+    def encode(self, texts: list[str], inputs: Sequence[ModelInput], padding_side: str) -> Any:
+        """The processor's tensors for ``texts`` with the media of ``inputs``, on the device."""
+        media = [self.media(inp) for inp in inputs]
+        return runtime.to_device(self._process(texts, media, padding_side), self.model.device)
 
     def video_kwargs(self) -> dict[str, Any]:
         return dict(self.family_spec.video_kwargs)
 
     @staticmethod
-    def _length(inp: ModelInput) -> int:
-        return len(inp.render()) + 256 * (len(inp.images) + 8 * len(inp.videos))
-
-    @staticmethod
     def _shape(inp: ModelInput) -> tuple[int, int]:
         return (len(inp.images), len(inp.videos))
 
+    def _requests(self, inputs: Sequence[ModelInput],
+                  continuations: Sequence[str] | None = None) -> list[Request]:
+        """Prompt texts and token estimates for the batcher, computed once per call."""
+        conts = list(continuations) if continuations is not None else [""] * len(inputs)
+        with self.timer.phase("preprocess"):
+            prompts: list[str | None] = []
+            for inp in inputs:
+                try:
+                    prompts.append(self.prompt_text(inp))
+                except Exception:  # recorded as this item's error by the batch stage
+                    prompts.append(None)
+            texts = [(p or inp.render()) + c for p, inp, c in zip(prompts, inputs, conts,
+                                                                 strict=True)]
+            with self._encode_lock:
+                lengths = [len(ids) for ids in self.tokenizer(
+                    texts, add_special_tokens=False)["input_ids"]] if texts else []
+            return [Request(inp, p, token_count.estimate(
+                        self.processor, inp, n, self.video_mode, self.options.max_frames,
+                        self.options.max_image_frames), c)
+                    for inp, p, n, c in zip(inputs, prompts, lengths, conts, strict=True)]
+
+    def _prepare(self, requests: list[Request], padding_side: str,
+                 continuation: bool = False) -> Encoded:
+        """Stage one, on the worker: decode media, render, run the processor, pin."""
+        with self.timer.phase("data"):
+            media = [self.media(r.inp) for r in requests]
+        with self.timer.phase("preprocess"):
+            prompts = [r.prompt if r.prompt is not None else self.prompt_text(r.inp)
+                       for r in requests]
+            extra: list[Any] = [None] * len(requests)
+            if continuation:
+                prompts, extra = self._continuation_spans(prompts, requests)
+            tensors = self._process(prompts, media, padding_side)
+            return Encoded(requests, runtime.pin(tensors, self.device, self.options), extra)
+
     # -------------------------------------------------------------- generation
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
-                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
-                 ) -> list[Generation]:
-        def batch(items: list[ModelInput]) -> list[Generation]:
-            return self._generate_batch(items, settings)
-
-        fn = isolate_failures(batch, lambda _i, exc: Generation("", 0, _describe(exc)))
-        return run_batched(inputs, fn, batch_size=batch_size, length=self._length,
-                           group=self._shape, on_batch=on_batch)
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None,
+                 batch_tokens: int | None = None) -> list[Generation]:
+        stages = Stages(lambda batch: self._prepare(batch, "left"),
+                        lambda enc: self._generate_prepared(enc, settings))
+        fn = isolate_failures(stages, lambda _r, exc: Generation("", 0, _describe(exc)))
+        return run_batched(self._requests(inputs), fn, batch_size=batch_size,
+                           length=lambda r: r.tokens, group=lambda r: self._shape(r.inp),
+                           on_batch=on_batch, batch_tokens=batch_tokens,
+                           prefetch=self.options.prefetch)
 
     def _eos_ids(self) -> set[int]:
         ids: set[int] = set()
@@ -223,84 +269,103 @@ class HFAdapter:
                 ids.update(int(x) for x in src)
         return ids
 
-    def _generate_batch(self, items: list[ModelInput],
-                        settings: GenerationSettings) -> list[Generation]:
+    def _generate_prepared(self, enc: Encoded, settings: GenerationSettings
+                           ) -> list[Generation]:
+        """Stage two: the model, then decoding (the same rule at every batch size)."""
         import torch
-        from transformers import GenerationConfig
 
-        enc = self.encode([self.prompt_text(i) for i in items], items, padding_side="left")
         eos = self._eos_ids()
-        cfg = GenerationConfig(
-            max_new_tokens=settings.max_new_tokens, do_sample=not settings.greedy,
-            temperature=settings.temperature if not settings.greedy else None,
-            top_p=None, top_k=None, eos_token_id=sorted(eos),
-            pad_token_id=self.tokenizer.pad_token_id)
-        with torch.inference_mode():
-            out = self.model.generate(**enc, generation_config=cfg)
-        new = out[:, enc["input_ids"].shape[1]:].tolist()
-        results = []
-        for row in new:
-            ids = truncate_at_eos(row, eos)
-            text = self.tokenizer.decode(ids, skip_special_tokens=True)
-            results.append(Generation(cut_at_stop(text, settings.stop), len(ids)))
-        return results
+        with self.timer.phase("model"):
+            tensors = runtime.to_device(enc.tensors, self.model.device)
+            cfg = runtime.generation_config(self.options, self.device, settings, eos,
+                                             self.tokenizer.pad_token_id)
+            with torch.inference_mode():
+                out = self.model.generate(**tensors, generation_config=cfg)
+            new = out[:, tensors["input_ids"].shape[1]:].tolist()
+        with self.timer.phase("postprocess"):
+            results = []
+            for row in new:
+                ids = truncate_at_eos(row, eos)
+                text = self._decoder.decode(ids, skip_special_tokens=True)
+                results.append(Generation(cut_at_stop(text, settings.stop), len(ids)))
+            return results
 
     # -------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      batch_tokens: int | None = None,
                       scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
-        pairs = list(zip(inputs, continuations, strict=True))
         turn = scoring is not None and scoring.span == "turn"
+        stages = Stages(lambda batch: self._prepare(batch, "right", continuation=True),
+                        self._loglikelihood_prepared)
+        fn = isolate_failures(stages, lambda _r, exc: LogLikelihood(
+            float("nan"), float("nan"), 0, _describe(exc)))
+        requests = [replace(r, turn=turn) for r in self._requests(inputs, continuations)]
+        return run_batched(requests, fn, batch_size=batch_size,
+                           length=lambda r: r.tokens, group=lambda r: self._shape(r.inp),
+                           on_batch=on_batch, batch_tokens=batch_tokens,
+                           prefetch=self.options.prefetch)
 
-        def batch(items: list[tuple[ModelInput, str]]) -> list[LogLikelihood]:
-            if turn:
-                items = [(i, self.reply_text(i, c)) for i, c in items]
-            return self._loglikelihood_batch(items)
+    def scored_text(self, request: Request) -> str:
+        """The text whose log-probability is summed, written after the prompt: the
+        continuation as the reply, or (``scoring.span="turn"``) the whole reply turn the
+        chat template writes, end-of-turn tokens included. Runs in the isolated batch stage,
+        so a template that cannot render a reply fails only its item."""
+        if request.turn:
+            return self.reply_text(request.inp, request.continuation)
+        return request.continuation
 
-        fn = isolate_failures(batch, lambda _i, exc: LogLikelihood(float("nan"), float("nan"),
-                                                                   0, _describe(exc)))
-        return run_batched(pairs, fn, batch_size=batch_size,
-                           length=lambda p: self._length(p[0]) + len(p[1]),
-                           group=lambda p: self._shape(p[0]), on_batch=on_batch)
+    def _continuation_spans(self, prompts: list[str], requests: list[Request]
+                            ) -> tuple[list[str], list[Any]]:
+        """Full texts, and per row the continuation's token ids (or why there are none).
 
-    def _loglikelihood_batch(self, items: list[tuple[ModelInput, str]]) -> list[LogLikelihood]:
-        """Sum of log p(continuation tokens | prompt), with the continuation as the reply.
+        One processor call encodes the full texts; the continuation's tokens are found by
+        tokenising the texts alone (no media, so no second image pass): the prompt's tokens
+        must be a prefix of the full text's, and the rest is the continuation, which the
+        processor's encoding must end with (checked in the scoring stage).
+        """
+        scored = [self.scored_text(r) for r in requests]
+        full = [p + s for p, s in zip(prompts, scored, strict=True)]
+        special = self._special_tokens(full)
+        with self._encode_lock:
+            head_ids = self.tokenizer(prompts, add_special_tokens=special)["input_ids"]
+            full_ids = self.tokenizer(full, add_special_tokens=special)["input_ids"]
+        spans: list[Any] = []
+        for head, whole, text in zip(head_ids, full_ids, scored, strict=True):
+            if not text:
+                spans.append("empty continuation")
+            elif list(whole[:len(head)]) != list(head):
+                spans.append("continuation changed the prompt's tokenisation")
+            elif len(whole) == len(head):
+                spans.append("empty continuation")
+            else:
+                spans.append(list(whole[len(head):]))
+        return full, spans
+
+    def _loglikelihood_prepared(self, enc: Encoded) -> list[LogLikelihood]:
+        """Sum of log p(continuation tokens | prompt) over the continuation's positions only.
 
         Right padding keeps every real token at its unpadded position, so no position ids
-        need rebuilding; the prompt/continuation boundary is where the prompt-only encoding
-        ends, checked token by token.
+        need rebuilding; the model returns logits only from the earliest continuation
+        position on (``logits_to_keep``), and only those rows are cast to float32.
         """
         import torch
 
-        inputs = [i for i, _ in items]
-        prompts = [self.prompt_text(i) for i in inputs]
-        full = self.encode([p + c for p, (_, c) in zip(prompts, items, strict=True)], inputs,
-                           padding_side="right")
-        head = self.encode(prompts, inputs, padding_side="right")
-        with torch.inference_mode():
-            logits = self.model(**full).logits.float()
-        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-        targets = full["input_ids"][:, 1:]
-        token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        results = []
-        for row in range(len(items)):
-            start = int(head["attention_mask"][row].sum())
-            end = int(full["attention_mask"][row].sum())
-            if not torch.equal(full["input_ids"][row, :start], head["input_ids"][row, :start]):
-                results.append(LogLikelihood(float("nan"), float("nan"), 0,
-                                             "continuation changed the prompt's tokenisation"))
-                continue
-            span = token_lp[row, start - 1:end - 1]
-            n = int(span.numel())
-            if n == 0:
-                results.append(LogLikelihood(float("nan"), float("nan"), 0,
-                                             "empty continuation"))
-                continue
-            total = float(span.sum())
-            results.append(LogLikelihood(total, total / n, n))
-        return results
+        with self.timer.phase("model"):
+            tensors = runtime.to_device(enc.tensors, self.model.device)
+            ids, mask = tensors["input_ids"], tensors["attention_mask"]
+            ends = mask.sum(dim=1).tolist()
+            spans = [(e - len(s), e) if isinstance(s, list) else None
+                     for s, e in zip(enc.extra, ends, strict=True)]
+            firsts = [a for a, _ in (s for s in spans if s is not None)]
+            length = ids.shape[1]
+            keep = length - (min(firsts) - 1) if firsts else 1
+            with torch.inference_mode():
+                logits = self.model(**tensors, logits_to_keep=keep).logits
+        with self.timer.phase("postprocess"):
+            return runtime.span_logprobs(logits, ids, spans, enc.extra, length - keep)
 
     def reply_text(self, inp: ModelInput, continuation: str) -> str:
         """``continuation`` as the assistant's whole turn: the text the chat template writes
@@ -314,17 +379,7 @@ class HFAdapter:
 
     def close(self) -> None:
         del self.model
-        _free_cuda()
-
-
-def _free_cuda() -> None:
-    import gc
-
-    gc.collect()
-    import torch
-
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
+        runtime.free_cuda()
 
 
 def _describe(exc: Exception) -> str:

@@ -173,9 +173,10 @@ class OpenAIAdapter:
 
     # ---------------------------------------------------------------- generation
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
-                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
-                 ) -> list[Generation]:
-        """Every item is its own request (``batch_size`` does not apply over HTTP); up to
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None,
+                 batch_tokens: int | None = None) -> list[Generation]:
+        """Every item is its own request (``batch_size`` and ``batch_tokens`` do not apply
+        over HTTP); up to
         ``concurrency`` are in flight, and ``on_batch`` fires as they complete."""
         items = list(inputs)
         out: list[Generation | None] = [None] * len(items)
@@ -275,6 +276,7 @@ class OpenAIAdapter:
     # ---------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      batch_tokens: int | None = None,
                       scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         raise CapabilityError("the OpenAI chat completions API returns no prompt "
                               "log-probabilities; run log-likelihood tasks with the hf or "

@@ -1,8 +1,9 @@
 """Backends, and how a ``--model`` argument becomes an adapter.
 
 ``--model`` accepts a ``tvbench.toml`` entry name, ``FAMILY`` (its tiny offline
-checkpoint), ``FAMILY:PATH_OR_HUB_ID[@REVISION]``, ``vllm:FAMILY:PATH_OR_HUB_ID[@REVISION]``
-or ``openai:MODEL_NAME@http://HOST:PORT/v1``. The families themselves live in
+checkpoint), ``FAMILY:PATH_OR_HUB_ID[@REVISION]``, ``vllm:FAMILY:PATH_OR_HUB_ID[@REVISION]``,
+``random:ARCHITECTURE-SIZE`` (a family size with random weights, built offline) or
+``openai:MODEL_NAME@http://HOST:PORT/v1``. The families themselves live in
 :mod:`tvbench.models.families`; torch and transformers are imported only when a model loads.
 """
 
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tvbench.data.outputs import Capability
-from tvbench.models.families import FAMILIES, FAMILY_LANGUAGES, get_family
+from tvbench.models.families import FAMILIES, FAMILY_LANGUAGES, architectures, get_family
+from tvbench.models.loading import RANDOM_PREFIX, parse_random
 from tvbench.registry import unknown_name_error
 
 __all__ = ["BACKENDS", "FAMILIES", "FAMILY_LANGUAGES", "ModelArgError", "ModelEntry",
@@ -47,6 +49,11 @@ class ModelEntry:
     #: emit EOS on purpose); recorded in the signature of every score it makes.
     max_new_tokens: int | None = None
     processor_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    #: torch.compile backend for a static-cache decode ("inductor"), or None for plain
+    #: generate (transformers backend).
+    compile: str | None = None
+    #: float32, TF32 off, deterministic kernels (transformers); vLLM's batch-invariant mode.
+    batch_invariant: bool = False
     # OpenAI-compatible HTTP backend
     base_url: str | None = None
     model: str | None = None
@@ -73,6 +80,12 @@ def parse_model_arg(arg: str, entries: Mapping[str, ModelEntry]) -> ModelEntry:
     """Resolve a ``--model`` value against the configured entries and the known families."""
     if arg in entries:
         return entries[arg]
+    if arg.startswith(RANDOM_PREFIX):
+        spec = parse_random(arg)
+        assert spec is not None
+        family = architectures()[spec.architecture][0].name
+        return ModelEntry(name=f"random-{spec.architecture}-{spec.size}", family=family,
+                          path=spec.source, max_new_tokens=TINY_MAX_NEW_TOKENS)
     if arg.startswith("openai:"):
         name, sep, url = arg[len("openai:"):].partition("@")
         if not sep or not name or not url.startswith(("http://", "https://")):
@@ -144,6 +157,7 @@ def load_adapter(entry: ModelEntry, *, device: str = "auto", dtype: str | None =
         revision=entry.revision, device=device, dtype=dtype or entry.dtype or "auto",
         device_map=entry.device_map, attn_implementation=entry.attn_implementation,
         trust_remote_code=entry.trust_remote_code, max_frames=entry.max_frames,
-        processor_kwargs=tuple(sorted(entry.processor_kwargs.items())))
+        processor_kwargs=tuple(sorted(entry.processor_kwargs.items())), compile=entry.compile,
+        batch_invariant=entry.batch_invariant)
     return cls(entry.path, name=entry.name, options=options,
                seen_languages=entry.languages())

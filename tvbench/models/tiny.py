@@ -8,7 +8,6 @@ templates, and seeded weights so that building twice gives byte-identical safete
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from typing import Any
 
 from tvbench.cache import cache_root
 from tvbench.models.families import RegistryView, architectures
+from tvbench.models.loading import TINY_MARKER
 
 #: Bumped whenever a builder changes, so cached checkpoints are rebuilt.
 TINY_VERSION = 2
@@ -29,10 +29,6 @@ BUILDERS: RegistryView[Callable[[], tuple[Any, Any]]] = RegistryView(lambda: {
 #: The adapter family each tiny architecture belongs to (towervideo → towervision).
 FAMILY_OF: RegistryView[str] = RegistryView(
     lambda: {name: spec.name for name, (spec, _) in architectures().items()})
-
-
-#: The file that marks a folder as a tvbench tiny checkpoint (and so safe to replace).
-MARKER = "tvbench_tiny.json"
 
 
 class FolderInUseError(FileExistsError):
@@ -50,7 +46,7 @@ def check_replaceable(dest: Path) -> None:
         raise FolderInUseError(f"{str(dest)!r} exists and is not a folder; choose another "
                                "path, or pass --force to replace it")
     entries = sorted(p.name + ("/" if p.is_dir() else "") for p in dest.iterdir())
-    if not entries or (dest / MARKER).is_file():
+    if not entries or (dest / TINY_MARKER).is_file():
         return
     shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
     raise FolderInUseError(f"{str(dest)!r} is not empty and is not a tvbench tiny checkpoint "
@@ -86,7 +82,7 @@ def build_tiny(family: str, folder: str | os.PathLike[str], *, force: bool = Fal
         if missing:  # transformers writes weights on rank 0 only once torch.distributed is up
             raise RuntimeError(f"tiny {family} checkpoint is incomplete (missing {missing}); "
                                "build it before torch.distributed is initialised")
-        (tmp / MARKER).write_text(json.dumps(
+        (tmp / TINY_MARKER).write_text(json.dumps(
             {"architecture": family, "family": FAMILY_OF.get(family, family),
              "tiny_version": TINY_VERSION}, indent=2) + "\n")
         _swap_into_place(tmp, dest)
@@ -126,7 +122,7 @@ def cached_tiny(family: str) -> Path:
     import fcntl
 
     folder = tiny_cache_dir() / f"{family}-v{TINY_VERSION}"
-    marker = folder / MARKER
+    marker = folder / TINY_MARKER
     if marker.is_file():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -136,10 +132,3 @@ def cached_tiny(family: str) -> Path:
             build_tiny(family, folder, force=True)
     return folder
 
-
-def checkpoint_digest(folder: str | os.PathLike[str]) -> str:
-    """A short content hash of a local checkpoint's weights, standing in for a hub revision."""
-    h = hashlib.sha256()
-    for p in sorted(Path(folder).glob("*.safetensors")):
-        h.update(p.read_bytes())
-    return h.hexdigest()[:12]

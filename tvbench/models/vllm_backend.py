@@ -14,6 +14,7 @@ adapter is constructed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,10 @@ class VLLMAdapter:
                  gpu_memory_utilization: float = 0.9, max_frames: int = 32,
                  trust_remote_code: bool = False,
                  processor_kwargs: Mapping[str, Any] | None = None,
-                 seen_languages: Sequence[str] | None = None) -> None:
+                 seen_languages: Sequence[str] | None = None,
+                 batch_invariant: bool = False) -> None:
+        if batch_invariant:  # vLLM reads it when the engine starts (docs: batch invariance)
+            os.environ["VLLM_BATCH_INVARIANT"] = "1"
         self._vllm = import_vllm()
         from transformers import AutoConfig, AutoProcessor
 
@@ -208,6 +212,8 @@ class VLLMAdapter:
                     "gpu_memory_utilization": gpu_memory_utilization,
                     "vllm": str(getattr(self._vllm, "__version__", "unknown")),
                     **self.processor_kwargs}
+        if batch_invariant:
+            settings["batch_invariant"] = True
         self.spec = ModelSpec(
             name=name or Path(source).name, family=family, adapter=f"vllm-{family}",
             adapter_version=self.version, source=source,
@@ -224,7 +230,8 @@ class VLLMAdapter:
                    dtype=dtype, tensor_parallel_size=entry.tensor_parallel_size,
                    gpu_memory_utilization=entry.gpu_memory_utilization,
                    max_frames=entry.max_frames, trust_remote_code=entry.trust_remote_code,
-                   processor_kwargs=entry.processor_kwargs, seen_languages=entry.languages())
+                   processor_kwargs=entry.processor_kwargs, seen_languages=entry.languages(),
+                   batch_invariant=entry.batch_invariant)
 
     def _engine_dtype(self, requested: str) -> str:
         config = getattr(getattr(self.llm, "llm_engine", None), "model_config", None)
@@ -264,10 +271,11 @@ class VLLMAdapter:
 
     # ---------------------------------------------------------------- generation
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
-                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
-                 ) -> list[Generation]:
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None,
+                 batch_tokens: int | None = None) -> list[Generation]:
         """``batch_size`` items go to each ``LLM.generate`` call (vLLM schedules within it;
-        the size bounds the work lost on a crash)."""
+        the size bounds the work lost on a crash). ``batch_tokens`` does not apply: vLLM's
+        scheduler packs tokens itself (its ``max_num_batched_tokens``)."""
         params = self._vllm.SamplingParams(**sampling_kwargs(settings))
 
         def batch(items: list[ModelInput]) -> list[Generation]:
@@ -287,6 +295,7 @@ class VLLMAdapter:
     # ---------------------------------------------------------------- scoring
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      batch_tokens: int | None = None,
                       scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         if len(inputs) != len(continuations):
             raise ValueError("loglikelihood needs one continuation per input")
@@ -324,9 +333,9 @@ class VLLMAdapter:
 
 def _revision(source: str, revision: str | None, local: bool) -> str:
     if local:
-        from tvbench.models.tiny import checkpoint_digest
+        from tvbench.models.checkpoint import checkpoint_revision
 
-        return "local-" + checkpoint_digest(Path(source).expanduser())
+        return checkpoint_revision(Path(source).expanduser())
     return revision or "unpinned"
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from tvbench.data.languages import Language, info
 from tvbench.report.comparability import Comparison, compare
 from tvbench.report.load import Loaded, Run, interval, mapping, number, text
+from tvbench.runs.parity import parity_note
 
 AVERAGES = ("seen", "unseen", "all")
 _Z95 = 1.959964
@@ -238,6 +239,8 @@ def task_view(name: str, runs: Sequence[Run]) -> TaskView | None:
         status = headline[r.label].status
         if status and not found and not status.startswith("reported"):
             found.append(status)  # the reason a score is missing, when no note gives it
+        if isinstance(b.get("parity"), Mapping):  # --check-parity: the divergence rate
+            found.append(parity_note(b["parity"]))
         for note in dict.fromkeys(n for n in found if n):
             notes.setdefault(note, []).append(r.label)
     secondary: dict[str, dict[str, Cell]] = {}

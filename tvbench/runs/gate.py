@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from tvbench.metrics.significance import adjust, paired_bootstrap
+from tvbench.runs.gate_batching import batch_size_change
 from tvbench.runs.gate_pairs import Evidence, RunSide, evidence
 from tvbench.runs.gate_rules import GateSettings, Tolerance, language_groups
 from tvbench.runs.signature import differences
@@ -219,6 +220,10 @@ def _compare_task(report: GateReport, task: str, cand: Mapping[str, Any],
         fields = ", ".join(f"{k} ({b} → {a})" for k, (a, b) in diff.items())
         report.checks.append(replace(headline, verdict="incomparable",
                                      reason=f"signatures differ: {fields}"))
+        return
+    elif not s.allow_batch_size_change and (
+            why := batch_size_change(candidate.results, baseline.results)):
+        report.checks.append(replace(headline, verdict="incomparable", reason=why))
         return
     ev = evidence(task, metric, cand, baseline, candidate)
     if ev.problem and not baseline.reported:  # a reported baseline is said once for all

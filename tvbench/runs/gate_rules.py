@@ -38,6 +38,7 @@ class GateSettings:
     groups: Mapping[str, float] = field(default_factory=dict)  # group name → max_drop
     per_language: bool = True
     allow_errors: bool = False
+    allow_batch_size_change: bool = False  # compare runs batched differently on a GPU too
     alpha: float = 0.05
     resamples: int = 10_000
     seed: int = 12345
@@ -85,6 +86,7 @@ def settings_from_config(gate: Mapping[str, Any], **flags: Any) -> GateSettings:
         default=default, tasks=tasks, groups=groups,
         per_language=bool(values.get("per_language", True)),
         allow_errors=bool(values.get("allow_errors", False)),
+        allow_batch_size_change=bool(values.get("allow_batch_size_change", False)),
         alpha=float(values.get("alpha", 0.05)), resamples=int(values.get("resamples", 10_000)),
         seed=int(values.get("seed", 12345)), correction=correction,
         min_items=int(values.get("min_items", 10)))

@@ -29,6 +29,8 @@ _DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf1
            "float16": "float16", "fp16": "float16"}
 #: HF adapter settings that are not processor options (see HFAdapter.settings).
 _HF_OWN_SETTINGS = frozenset({"video_mode", "max_frames", "attn"})
+#: Execution settings an HF adapter records when they are switched on.
+_HF_RUNTIME_SETTINGS = frozenset({"decode", "batch_invariant"})
 
 
 def spec_block(spec: ModelSpec) -> dict[str, Any]:
@@ -45,19 +47,31 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def _runtime_settings(entry: ModelEntry) -> dict[str, Any]:
+    """The execution settings a loaded HF adapter records (see hf_runtime.recorded_settings)."""
+    out: dict[str, Any] = {}
+    if entry.compile:
+        out["decode"] = f"static-cache,compile={entry.compile}"
+    if entry.batch_invariant:
+        out["batch_invariant"] = True
+    return out
+
+
 def _hf_matches(stored: Mapping[str, Any], entry: ModelEntry, dtype: str) -> bool:
-    from tvbench.models.tiny import checkpoint_digest
+    from tvbench.models.checkpoint import checkpoint_revision
 
     path = Path(entry.path or "").expanduser()
     if stored.get("source") != entry.path or stored.get("adapter") != f"hf-{entry.family}":
         return False
     if path.is_dir():
-        if stored.get("revision") != "local-" + checkpoint_digest(path):
+        if stored.get("revision") != checkpoint_revision(path):
             return False
     elif not (entry.revision and _COMMIT.match(entry.revision)
               and stored.get("revision") == entry.revision):
         return False  # a branch or no revision: only the hub knows what it resolves to
     want = dtype if dtype != "auto" else (entry.dtype or "auto")
+    if entry.batch_invariant:
+        want = "float32"
     if want != "auto" and stored.get("dtype") != _DTYPES.get(want, want):
         return False
     settings = dict(stored.get("settings") or {})
@@ -65,7 +79,11 @@ def _hf_matches(stored: Mapping[str, Any], entry: ModelEntry, dtype: str) -> boo
         return False
     if entry.attn_implementation and settings.get("attn") != entry.attn_implementation:
         return False
-    processor = {k: v for k, v in settings.items() if k not in _HF_OWN_SETTINGS}
+    runtime = _runtime_settings(entry)
+    if {k: settings.get(k) for k in _HF_RUNTIME_SETTINGS if k in settings} != runtime:
+        return False
+    processor = {k: v for k, v in settings.items()
+                 if k not in _HF_OWN_SETTINGS and k not in _HF_RUNTIME_SETTINGS}
     return bool(processor == _plain(dict(entry.processor_kwargs)))
 
 
@@ -77,6 +95,16 @@ def _openai_matches(stored: Mapping[str, Any], entry: ModelEntry) -> bool:
             and stored.get("source") == public_url(entry.base_url)
             and stored.get("revision") == (entry.model or entry.name)
             and settings.get("video_frames") == min(MAX_VIDEO_FRAMES, entry.max_frames))
+
+
+def stored_device(folder: RunFolder) -> str | None:
+    """The device the stored run ran on (results.json ``run.device``), if recorded."""
+    try:
+        old = folder.read_results() or {}
+    except RunFolderError:
+        return None
+    device = (old.get("run") or {}).get("device")
+    return str(device) if device is not None else None
 
 
 def stored_spec(folder: RunFolder, entry: ModelEntry, dtype: str = "auto") -> ModelSpec | None:
@@ -121,10 +149,19 @@ class LazyAdapter:
 
     def __init__(self, load: Callable[[], Adapter], spec: ModelSpec,
                  capabilities: frozenset[Capability], where: str,
-                 on_load: Callable[[], None] | None = None) -> None:
+                 on_load: Callable[[], None] | None = None, device: str | None = None) -> None:
         self._load, self._spec, self.capabilities = load, spec, capabilities
         self._where, self._on_load = where, on_load
+        self._device = device
         self._adapter: Adapter | None = None
+
+    @property
+    def device(self) -> str | None:
+        """Where the model runs: the loaded adapter's device, else where the stored run ran
+        (what ``tvbench gate`` reads from results.json)."""
+        if self._adapter is not None:
+            return getattr(self._adapter, "device", None)
+        return self._device
 
     @property
     def loaded(self) -> bool:

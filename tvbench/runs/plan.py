@@ -142,7 +142,9 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
                output: str | None = None, max_new_tokens: int | None = None,
                check_parity: int | None = None, retry_errors: bool = False,
                subset: int | None = None, seed: int | None = None,
-               exclude_errors: bool | None = None, threads: int | None = None,
+               exclude_errors: bool | None = None, batch_tokens: int | None = None,
+               compile: str | None = None, batch_invariant: bool = False,
+               threads: int | None = None,
                max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS) -> Plan:
     run = config.run
     check_counts({"--limit": (limit, 1), "--batch-size": (batch_size, 1),
@@ -157,6 +159,10 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         raise PlanError("no task: pass --tasks or set [run] tasks in tvbench.toml")
     check_model_entries(config)
     entries = [parse_model_arg(m, config.models) for m in model_names]
+    if compile or batch_invariant:  # flags override the entries' own keys
+        entries = [replace(e, compile=compile or e.compile,
+                           batch_invariant=batch_invariant or e.batch_invariant)
+                   for e in entries]
     check_model_paths(entries)
     classes = resolve_tasks(config, task_names)
 
@@ -190,12 +196,15 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         check_task_languages([p.task for p in plans], wanted, flag)
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
+        batch_tokens=batch_tokens if batch_tokens is not None else run.batch_tokens,
         limit=limit if limit is not None else run.limit,
         languages=wanted,
         check_parity=check_parity if check_parity is not None else run.check_parity,
         retry_errors=retry_errors, subset=_subset(run, subset, seed, limit),
         exclude_errors=exclude_errors if exclude_errors is not None else run.exclude_errors,
         threads=threads, max_consecutive_errors=max_consecutive_errors)
+    if settings.batch_tokens is not None and settings.batch_tokens < 1:
+        raise PlanError(f"--batch-tokens must be at least 1, got {settings.batch_tokens}")
     per_model = tuple(ModelPlan(entry, replace(settings, max_new_tokens=(
         max_new_tokens if max_new_tokens is not None else entry.max_new_tokens)))
         for entry in entries)

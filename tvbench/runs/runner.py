@@ -24,6 +24,7 @@ from tvbench.runs.environment import environment
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
 from tvbench.runs.lazy import spec_block
+from tvbench.runs.parity import batching_record, check_parity
 from tvbench.runs.results import Summary, summarize_task, with_item_stats
 from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
 from tvbench.runs.runlog import NoLog, RunLog, log_task
@@ -43,6 +44,7 @@ class RunSettings:
     """Knobs that apply to every task of one model's run, resolved by the plan."""
 
     batch_size: int = 8  # inputs per adapter batch; outputs are identical at any size
+    batch_tokens: int | None = None  # padded tokens per batch (visual included), or no cap
     limit: int | None = None  # items per language
     #: A preset ("paper", "all") or an explicit list of BCP-47 codes.
     languages: str | tuple[str, ...] = "paper"
@@ -184,6 +186,8 @@ class Runner:
         threads = plan_threads(self.settings.threads).describe()
         return {"schema_version": SCHEMA_VERSION, **environment(threads), "model": model,
                 "run": {"batch_size": self.settings.batch_size,
+                        "batch_tokens": self.settings.batch_tokens,
+                        **batching_record(self.adapter),
                         "limit": self.settings.limit,
                         "max_new_tokens": self.settings.max_new_tokens,
                         "languages": (self.settings.languages
@@ -250,7 +254,7 @@ class Runner:
             block["subset"] = subset.describe(items, available)
         block["error_messages"] = errors_block(rescored.records)
         log_task(self.log, task.name, block)
-        if self.settings.check_parity and task.kind == "generate":
+        if self.settings.check_parity:
             block["parity"] = self._check_parity(task, prepared, rescored.records, gen_for)
         self.folder.write_records(task.name, with_item_stats(
             task, items, rescored, count_errors=not self.settings.exclude_errors))
@@ -314,7 +318,8 @@ class Runner:
             self._write(task, [(todo[i], g) for i, g in zip(idx, gens, strict=True)], thumbs)
 
         self.adapter.generate([p.requests[0][0] for p in todo], generation,
-                              batch_size=self.settings.batch_size, on_batch=on_batch)
+                              batch_size=self.settings.batch_size, on_batch=on_batch,
+                              **self._budget())
 
     def _loglikelihood(self, task: Task, todo: list[Prepared], thumbs: set[str]) -> None:
         if not todo:
@@ -340,7 +345,12 @@ class Runner:
                 self._write(task, complete, thumbs)
 
         self.adapter.loglikelihood(inputs, conts, batch_size=self.settings.batch_size,
-                                   on_batch=on_batch, scoring=task.scoring())
+                                   on_batch=on_batch, scoring=task.scoring(), **self._budget())
+
+    def _budget(self) -> dict[str, int]:
+        """The token budget, passed only when set (adapters without one need not know it)."""
+        tokens = self.settings.batch_tokens
+        return {} if tokens is None else {"batch_tokens": tokens}
 
     def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str],
                watch: bool = True) -> None:
@@ -371,17 +381,10 @@ class Runner:
         """Re-run the first N items alone (batch size 1) and compare the raw outputs."""
         chosen = [(p, r) for p, r in zip(prepared, records, strict=True)
                   if not p.error and not r.error][: self.settings.check_parity]
-        if not chosen:
-            return {"checked": 0, "mismatches": []}
-        mismatches = []
-        for generation, group in _by_settings([p for p, _ in chosen], gen_for):
-            single = self.adapter.generate([p.requests[0][0] for p in group], generation,
-                                           batch_size=1)
-            stored = {p.item.id: r for p, r in chosen}
-            mismatches += [p.item.id for p, g in zip(group, single, strict=True)
-                           if g.text != stored[p.item.id].text]
+        result = check_parity(self.adapter, task.kind, chosen, self.settings.batch_size,
+                              lambda group: _by_settings(group, gen_for), task.scoring())
+        mismatches = result["mismatches"]
         if mismatches:
             self.progress.note(f"{task.name}: {len(mismatches)}/{len(chosen)} items differ at "
                                f"batch size 1: {', '.join(mismatches[:5])}")
-        return {"checked": len(chosen), "batch_size": self.settings.batch_size,
-                "mismatches": mismatches}
+        return result

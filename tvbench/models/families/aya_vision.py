@@ -90,15 +90,19 @@ SIZES = {
                                num_attention_heads=16, image_size=364, patch_size=14,
                                vision_use_head=False, layer_norm_eps=1e-6,
                                hidden_act="gelu_pytorch_tanh")),
-        parameters="8.63B", **_REAL_TILES),
+        parameters="8.63B", **_REAL_TILES,
+        # image 255036 from config.json; pad 0, bos 5, eos 255001 are Cohere2Config's
+        # defaults, which config.json relies on.
+        token_ids={"<PAD>": 0, "<BOS_TOKEN>": 5, "<|END_OF_TURN_TOKEN|>": 255001,
+                   "<|IMG_PATCH|>": 255036}),
 }
 
 
 def _processor(size: ModelSize) -> Any:
     import transformers as T
 
-    tok = bpe_tokenizer(_SPECIAL, bos_token="<BOS_TOKEN>", eos_token="<|END_OF_TURN_TOKEN|>",
-                        pad_token="<PAD>", unk_token="<UNK>")
+    tok = bpe_tokenizer(_SPECIAL, **size.tokenizer_layout(), bos_token="<BOS_TOKEN>",
+                        eos_token="<|END_OF_TURN_TOKEN|>", pad_token="<PAD>", unk_token="<UNK>")
     return T.AyaVisionProcessor(image_processor=size.image_processor_object(), tokenizer=tok,
                                 chat_template=_TEMPLATE, **size.processor)
 

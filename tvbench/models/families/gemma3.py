@@ -42,6 +42,12 @@ def _offline_text(layers: int, window: int, **extra: Any) -> dict[str, Any]:
                 **extra)
 
 
+#: The ids the published config gives these tokens: eos [1, 106], image 262144, begin and
+#: end of image 255999/256000; pad 0 and bos 2 are Gemma3TextConfig's defaults it relies on.
+_REAL_IDS = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<end_of_turn>": 106,
+             "<start_of_image>": 255999, "<end_of_image>": 256000, "<image_soft_token>": 262144}
+
+
 def _published(hidden: int, intermediate: int, layers: int, heads: int, kv_heads: int,
                parameters: str) -> ModelSize:
     # config.json leaves several text fields to the class defaults of its transformers
@@ -55,7 +61,8 @@ def _published(hidden: int, intermediate: int, layers: int, heads: int, kv_heads
                   mm_tokens_per_image=256, boi_token_index=255999, eoi_token_index=256000,
                   image_token_index=262144, eos_token_id=[1, 106])
     return ModelSize(config=config, image_processor=_REAL_IMAGES,
-                     processor={"image_seq_length": 256}, parameters=parameters)
+                     processor={"image_seq_length": 256}, parameters=parameters,
+                     token_ids=_REAL_IDS)
 
 
 SIZES = {
@@ -83,8 +90,9 @@ SIZES = {
 def _processor(size: ModelSize) -> Any:
     import transformers as T
 
-    tok = bpe_tokenizer(_SPECIAL, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>",
-                        unk_token="<unk>", extra_special_tokens={
+    tok = bpe_tokenizer(_SPECIAL, **size.tokenizer_layout(), bos_token="<bos>",
+                        eos_token="<eos>", pad_token="<pad>", unk_token="<unk>",
+                        extra_special_tokens={
                             "image_token": "<image_soft_token>", "boi_token": "<start_of_image>",
                             "eoi_token": "<end_of_image>"})
     return T.Gemma3Processor(image_processor=size.image_processor_object(), tokenizer=tok,

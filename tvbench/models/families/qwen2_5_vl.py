@@ -58,6 +58,11 @@ def _offline_vision(depth: int, window: int, full: list[int]) -> dict[str, Any]:
                 fullatt_block_indexes=full, in_channels=3, initializer_range=WIDE_INIT)
 
 
+#: The ids config.json gives these tokens (bos, eos, vision start/end, image, video).
+_REAL_IDS = {"<|endoftext|>": 151643, "<|im_end|>": 151645, "<|vision_start|>": 151652,
+             "<|vision_end|>": 151653, "<|image_pad|>": 151655, "<|video_pad|>": 151656}
+
+
 def _published(hidden: int, intermediate: int, layers: int, heads: int, kv_heads: int,
                vocab: int, tied: bool, parameters: str) -> ModelSize:
     # Fields as the checkpoint's config.json writes them (flat text fields, vision_config).
@@ -79,7 +84,7 @@ def _published(hidden: int, intermediate: int, layers: int, heads: int, kv_heads
                                       **_REAL_PIXELS},
                      video_processor={"video_processor_type": "Qwen2VLVideoProcessor",
                                       **_REAL_PIXELS},
-                     parameters=parameters)
+                     parameters=parameters, token_ids=_REAL_IDS)
 
 
 SIZES = {
@@ -108,8 +113,8 @@ SIZES = {
 def _processor(size: ModelSize) -> Any:
     import transformers as T
 
-    tok = bpe_tokenizer(_SPECIAL, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                        extra_special_tokens={
+    tok = bpe_tokenizer(_SPECIAL, **size.tokenizer_layout(), eos_token="<|im_end|>",
+                        pad_token="<|endoftext|>", extra_special_tokens={
                             "image_token": "<|image_pad|>", "video_token": "<|video_pad|>",
                             "vision_start_token": "<|vision_start|>",
                             "vision_end_token": "<|vision_end|>"})

@@ -51,6 +51,22 @@ class ModelSize:
     video_processor: Mapping[str, Any] | None = None  # "video_processor_type" plus its fields
     #: The parameter count the checkpoint's page publishes, as written there ("8.29B").
     parameters: str | None = None
+    #: Published sizes: the ids the config gives the family's special tokens, so the offline
+    #: tokenizer is laid out on the real vocabulary (``tiny_parts.widen``). Empty for the
+    #: offline sizes, whose configs use the offline tokenizer's own ids.
+    token_ids: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def vocab_size(self) -> int:
+        """The text model's vocabulary (flat configs and ``text_config`` alike)."""
+        text = self.config.get("text_config") or {}
+        return int(self.config.get("vocab_size") or text["vocab_size"])
+
+    def tokenizer_layout(self) -> dict[str, Any]:
+        """``bpe_tokenizer`` arguments: the real vocabulary for published sizes, else none."""
+        if not self.token_ids:
+            return {}
+        return {"vocab_size": self.vocab_size, "ids": dict(self.token_ids)}
 
     def transformers_config(self) -> Any:
         from transformers import AutoConfig

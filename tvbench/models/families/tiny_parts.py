@@ -8,7 +8,8 @@ lets each family write its token ids into its configs as plain data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: Vocabulary of every offline tokenizer (the learned merges end near 496 entries).
@@ -57,8 +58,13 @@ def token_ids(special: Sequence[str]) -> dict[str, int]:
     return {token: i for i, token in enumerate(special)}
 
 
-def bpe_tokenizer(special: Sequence[str], **roles: Any) -> Any:
-    """A byte-level BPE tokenizer with ``special`` tokens first; BOS comes from templates."""
+def bpe_tokenizer(special: Sequence[str], *, vocab_size: int | None = None,
+                  ids: Mapping[str, int] | None = None, **roles: Any) -> Any:
+    """A byte-level BPE tokenizer with ``special`` tokens first; BOS comes from templates.
+
+    With ``vocab_size``, the same tokenizer is laid out on a real checkpoint's vocabulary
+    (:func:`widen`), so a random-weight model of a published size sees its real token ids.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -69,4 +75,46 @@ def bpe_tokenizer(special: Sequence[str], **roles: Any) -> Any:
         vocab_size=TINY_VOCAB, special_tokens=list(special), show_progress=False,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     tk.post_processor = processors.ByteLevel(trim_offsets=False)
+    if vocab_size is not None:
+        tk = widen(tk, vocab_size, ids or {})
     return PreTrainedTokenizerFast(tokenizer_object=tk, padding_side="left", **roles)
+
+
+def filler(token_id: int) -> str:
+    """The vocabulary entry at an otherwise unused id of a widened tokenizer."""
+    return f"~{token_id:x}~"
+
+
+def widen(tokenizer: Any, vocab_size: int, ids: Mapping[str, int]) -> Any:
+    """``tokenizer`` laid out on ``vocab_size`` ids, with the tokens of ``ids`` at those ids.
+
+    The learned tokens keep their merges and take the free ids in order; every id left over
+    holds a filler entry (:func:`filler`) that no merge produces, so encoding is unchanged
+    while any id a random model emits decodes to distinct text.
+    """
+    from tokenizers import AddedToken, Tokenizer, models
+
+    data = json.loads(tokenizer.to_str())
+    old: dict[str, int] = data["model"]["vocab"]
+    unknown = sorted(set(ids) - set(old))
+    if unknown:
+        raise ValueError(f"tokens {unknown} are not in the tokenizer")
+    if ids and max(ids.values()) >= vocab_size:
+        raise ValueError(f"token ids {dict(ids)} do not fit a vocabulary of {vocab_size}")
+    if len(old) > vocab_size:
+        raise ValueError(f"{len(old)} tokens do not fit a vocabulary of {vocab_size}")
+    taken = set(ids.values())
+    free = (i for i in range(vocab_size) if i not in taken)
+    vocab = dict(ids)
+    for token, _ in sorted(old.items(), key=lambda kv: kv[1]):
+        if token not in vocab:
+            vocab[token] = next(free)
+    vocab.update({filler(i): i for i in free})
+    wide = Tokenizer(models.BPE(vocab=vocab, merges=[tuple(m) for m in data["model"]["merges"]],
+                                unk_token=None, byte_fallback=False))
+    wide.pre_tokenizer = tokenizer.pre_tokenizer
+    wide.decoder = tokenizer.decoder
+    wide.post_processor = tokenizer.post_processor
+    wide.add_special_tokens([AddedToken(t["content"], special=True, normalized=False)
+                             for t in data["added_tokens"]])
+    return wide

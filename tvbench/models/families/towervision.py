@@ -94,11 +94,15 @@ def _video_settings(edge: int, pins: list[list[int]]) -> tuple[dict[str, Any], d
              "image_mean": HALF, "image_std": HALF})
 
 
+#: The ids the real configs give these tokens (Gemma2's pad 0, eos 1, bos 2; image 256000;
+#: TowerVideo's video 256001).
+_REAL_IDS = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<image>": 256000}
 _REAL_NEXT = dict(image_processor=_next_processor_settings(384, _PINS),
                   processor={"patch_size": 14, "vision_feature_select_strategy": "full"})
 _REAL_VIDEO_IP, _REAL_VIDEO_VP = _video_settings(384, _PINS)
 _REAL_VIDEO = dict(image_processor=_REAL_VIDEO_IP, video_processor=_REAL_VIDEO_VP,
                    processor={"num_image_tokens": 729, "vision_feature_select_strategy": "full"})
+_REAL_VIDEO_IDS = {**_REAL_IDS, "<video>": 256001}
 # Gemma-2-2b / gemma-2-9b text dimensions (their config.json files).
 _TEXT_2B = _gemma2(2304, 9216, 26, 8, 4)
 _TEXT_9B = _gemma2(3584, 14336, 42, 16, 8)
@@ -117,10 +121,10 @@ TOWERVISION_SIZES = {
         **_REAL_NEXT),
     # No published parameter count was found for the 2B checkpoint.
     "2b": ModelSize(config=_next(_TEXT_2B, _SIGLIP2_384, _PINS, 256000, image_seq_length=576),
-                    **_REAL_NEXT),
+                    token_ids=_REAL_IDS, **_REAL_NEXT),
     # 9.69 B: shared/reference/gpu-findings.md §3 (a build from these dimensions).
     "9b": ModelSize(config=_next(_TEXT_9B, _SIGLIP2_384, _PINS, 256000, image_seq_length=576),
-                    parameters="9.69B", **_REAL_NEXT),
+                    parameters="9.69B", token_ids=_REAL_IDS, **_REAL_NEXT),
 }
 
 _TINY_VIDEO_IP, _TINY_VIDEO_VP = _video_settings(32, _TINY_PINS)
@@ -138,16 +142,17 @@ TOWERVIDEO_SIZES = {
     # TowerVideo-2B/9B: the TowerVision towers as LLaVA-OneVision (project page: video at
     # the encoder's 384 px); no published parameter counts were found.
     "2b": ModelSize(config=_video(dict(_TEXT_2B, **_TOWERVIDEO_TEXT), _SIGLIP2_384, _PINS,
-                                  256000, 256001), **_REAL_VIDEO),
+                                  256000, 256001), token_ids=_REAL_VIDEO_IDS, **_REAL_VIDEO),
     "9b": ModelSize(config=_video(dict(_TEXT_9B, **_TOWERVIDEO_TEXT), _SIGLIP2_384, _PINS,
-                                  256000, 256001), **_REAL_VIDEO),
+                                  256000, 256001), token_ids=_REAL_VIDEO_IDS, **_REAL_VIDEO),
 }
 
 
 def _next_processor(size: ModelSize) -> Any:
     import transformers as T
 
-    tok = bpe_tokenizer(_NEXT_SPECIAL, **_ROLES, extra_special_tokens={"image_token": "<image>"})
+    tok = bpe_tokenizer(_NEXT_SPECIAL, **size.tokenizer_layout(), **_ROLES,
+                        extra_special_tokens={"image_token": "<image>"})
     return T.LlavaNextProcessor(image_processor=size.image_processor_object(), tokenizer=tok,
                                 chat_template=GEMMA_TEMPLATE.replace("IMG", "<image>"),
                                 **size.processor)
@@ -156,7 +161,7 @@ def _next_processor(size: ModelSize) -> Any:
 def _video_processor(size: ModelSize) -> Any:
     import transformers as T
 
-    tok = bpe_tokenizer(_VIDEO_SPECIAL, **_ROLES, extra_special_tokens={
+    tok = bpe_tokenizer(_VIDEO_SPECIAL, **size.tokenizer_layout(), **_ROLES, extra_special_tokens={
         "image_token": "<image>", "video_token": "<video>"})
     template = GEMMA_TEMPLATE.replace(
         "{% if c['type'] == 'image' %}IMG",
