@@ -24,7 +24,6 @@ from tvbench.metrics.alm import (
     group_means,
     official_mcq_parts,
     paper_exact_match,
-    parse_judge_score,
     split_answer_options,
     template_hash,
 )
@@ -41,9 +40,9 @@ from tvbench.metrics.alm_letters import (
 from tvbench.scorers.judging import (
     JUDGE_TEMPLATES,
     judgeable,
+    judged,
     no_judge,
     render_judge,
-    with_verdict,
     without_verdict,
 )
 from tvbench.tasks.base import ItemScore, MetricSpec, Option, Task, TaskOptionError, require
@@ -299,10 +298,8 @@ class ALMBench(Task):
                                 ground_truth=items[i].fields.get("ground_truth",
                                                                  items[i].fields["answer"]),
                                 prediction=fresh[i].text or "") for i in todo]
-        describe = judge.describe(self.judge_hash())
-        for i, verdict in zip(todo, judge.score(prompts, parse_judge_score), strict=True):
-            fresh[i] = with_verdict(fresh[i], verdict, describe)
-        return Rescored(tuple(fresh), scored_by={"judge": describe})
+        done, describe = judged(judge, fresh, todo, prompts, self.judge_hash())
+        return Rescored(done, scored_by={"judge": describe})
 
     def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         if self.official:

@@ -20,14 +20,14 @@ from tvbench.data.prompts import render
 from tvbench.data.record import ItemRecord
 from tvbench.metrics.aggregate import MEAN, mean_stats, scaled
 from tvbench.metrics.aggregate import score as aggregate_score
-from tvbench.metrics.alm import parse_judge_score, template_hash
+from tvbench.metrics.alm import template_hash
 from tvbench.metrics.vimul import QTYPE_MACRO, match_option, option_letter, qtype_stats
 from tvbench.scorers.judging import (
     JUDGE_TEMPLATES,
     judgeable,
+    judged,
     no_judge,
     render_judge,
-    with_verdict,
     without_verdict,
 )
 from tvbench.tasks.base import ItemScore, MetricSpec, Task
@@ -151,10 +151,8 @@ class ViMULBench(Task):
                                 question=items[i].fields["question"],
                                 ground_truth=items[i].fields["answer"],
                                 prediction=fresh[i].text or "") for i in todo]
-        describe = judge.describe(self.judge_hash())
-        for i, verdict in zip(todo, judge.score(prompts, parse_judge_score), strict=True):
-            fresh[i] = with_verdict(fresh[i], verdict, describe)
-        return Rescored(tuple(fresh), scored_by={"judge": describe})
+        done, describe = judged(judge, fresh, todo, prompts, self.judge_hash())
+        return Rescored(done, scored_by={"judge": describe})
 
     def metrics(self, scored_by: Mapping[str, str]) -> list[MetricSpec]:
         def headline(it: Item, r: ItemRecord) -> list[float] | None:

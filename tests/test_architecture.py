@@ -21,7 +21,7 @@ ALLOWED = {
     "models": {"models", "data", "registry", "cache"},
     "scorers": {"scorers", "data", "models", "metrics", "cache"},
     "runs": {"runs", "data", "tasks", "models", "metrics", "scorers", "registry", "config"},
-    "report": {"report", "runs", "data", "metrics"},
+    "report": {"report", "runs", "data", "metrics", "cache"},
     "interop": {"interop", "runs", "data", "tasks", "models", "metrics", "scorers", "registry",
                 "config"},
     "tvbench_tasks": {"tasks", "data", "metrics", "registry", "scorers"},

@@ -123,6 +123,49 @@ def test_exact_equality_over_many_random_corpora() -> None:
         assert corpus_chrf(hyps, [refs]) == sacrebleu.corpus_chrf(hyps, [refs]).score
 
 
+def _edge_rows(width: int) -> list[list[float]]:
+    """All-zero, one order empty, only higher orders matching, a short system: the branches
+    of sacrebleu's formulas (brevity penalty, exp smoothing, the early break, eps cases)."""
+    rows = [[0.0] * width]
+    if width == BLEU_WIDTH:
+        rows += [[5, 9, 4, 2, 0, 0, 5, 4, 3, 2], [3, 3, 0, 1, 0, 0, 3, 2, 1, 0],
+                 [0, 4, 0, 0, 0, 0, 0, 0, 0, 0], [12, 7, 3, 0, 1, 0, 12, 11, 10, 9],
+                 [2, 2, 2, 1, 0, 0, 2, 1, 0, 0]]
+    else:
+        rows += [[3, 0, 0] * 6, [0, 3, 0] * 6, [4, 4, 4] + [0, 0, 0] * 5,
+                 [5, 7, 2, 4, 6, 1] + [0, 5, 0] * 4]
+    return [[float(x) for x in r] for r in rows]
+
+
+@pytest.mark.parametrize("agg,width,sacre", [
+    (CORPUS_BLEU, BLEU_WIDTH, BLEU()), (CORPUS_CHRF, CHRF_WIDTH, CHRF())], ids=["bleu", "chrf"])
+def test_corpus_formulas_return_sacrebleus_floats_bit_for_bit(agg, width, sacre) -> None:
+    """tvbench restates sacrebleu's corpus formulas to make the bootstrap fast; every
+    summed-statistics row, resampled or not, must give the float sacrebleu gives."""
+    rng = np.random.default_rng(11)
+    totals = rng.integers(0, 60, size=(3000, width)).astype(float)
+    matches = np.floor(totals * rng.random(totals.shape))
+    rows = totals.copy()
+    if width == BLEU_WIDTH:  # [sys_len, ref_len, correct 1-4, total 1-4]
+        rows[:, 2:6] = matches[:, 6:10]
+    else:  # [hyp, ref, match] per order; a match never exceeds either count
+        rows[:, 2::3] = np.minimum(matches[:, 0::3], rows[:, 1::3])
+    rows[rng.random(len(rows)) < 0.1] = 0.0
+    rows = np.vstack([rows, _edge_rows(width)])
+    got = agg.finalize(rows)
+    expected = [float(sacre._compute_score_from_stats(list(r)).score) for r in rows.tolist()]
+    assert got.tolist() == expected  # ==, not approx
+    k = len(rows) // 3  # any leading shape: (k, 3, width) → (k, 3)
+    stacked = rows[: 3 * k].reshape(k, 3, width)
+    assert agg.finalize(stacked).tolist() == np.reshape(expected[: 3 * k], (k, 3)).tolist()
+
+
+def test_the_restated_formulas_assume_sacrebleus_defaults() -> None:
+    bleu, chrf = BLEU(), CHRF()
+    assert (bleu.max_ngram_order, bleu.smooth_method, bleu.effective_order) == (4, "exp", False)
+    assert (chrf.char_order, chrf.word_order, chrf.beta, chrf.eps_smoothing) == (6, 0, 2, False)
+
+
 def test_chinese_uses_sacrebleu_zh_tokeniser() -> None:
     hyps, refs = ["我们得除掉那只鼹鼠。"], ["我们得去掉那颗痣。"]
     expected = sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh").score

@@ -22,6 +22,26 @@ def _html(*roots: Path) -> str:
     return render_html(build_board(loaded), loaded.runs)
 
 
+def test_compiled_templates_are_kept_in_the_cache_and_a_cache_that_cannot_be_written_is_skipped(
+        tmp_path: Path, monkeypatch) -> None:
+    write_run(tmp_path / "runs", "m", "org/m", {"t": task_block("t", {"en": 5.0}, "org/m")})
+    try:
+        monkeypatch.setenv("TVBENCH_CACHE", str(tmp_path / "cache"))
+        environment.cache_clear()
+        first = _html(tmp_path / "runs" / "m")
+        compiled = sorted((tmp_path / "cache" / "jinja").iterdir())
+        assert compiled and all(p.name.endswith(".cache") for p in compiled)
+        environment.cache_clear()  # a new run: templates come from the cache
+        assert _html(tmp_path / "runs" / "m") == first
+        (tmp_path / "blocked").write_text("a file where the cache folder would go")
+        monkeypatch.setenv("TVBENCH_CACHE", str(tmp_path / "blocked"))
+        environment.cache_clear()
+        assert environment().bytecode_cache is None
+        assert _html(tmp_path / "runs" / "m") == first
+    finally:
+        environment.cache_clear()
+
+
 def test_autoescape_is_on_for_the_report_templates() -> None:
     env = environment()
     assert env.autoescape is True

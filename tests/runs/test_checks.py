@@ -25,6 +25,15 @@ def test_numeric_flags_out_of_range_are_refused(flag: str, kwargs: dict) -> None
         build_plan(CFG, tasks=["textvqa"], **kwargs)
 
 
+def test_two_names_for_one_model_are_refused_naming_both() -> None:
+    with pytest.raises(PlanError, match="--model 'gemma3' and --model 'tiny-gemma3' are the "
+                       r"same model \(tiny-gemma3, run folder tiny-gemma3/\)"):
+        build_plan(CFG, models=["gemma3", "tiny-gemma3"], tasks=["textvqa"])
+    with pytest.raises(PlanError, match="--model 'qwen2_5_vl' is given twice"):
+        build_plan(CFG, models=["qwen2_5_vl", "gemma3", "qwen2_5_vl"], tasks=["textvqa"])
+    assert len(build_plan(CFG, models=["gemma3", "qwen2_5_vl"], tasks=["textvqa"]).models) == 2
+
+
 def test_a_task_without_any_of_the_languages_fails_the_plan() -> None:
     with pytest.raises(PlanError) as err:
         build_plan(CFG, languages=["de"])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tvbench.runs.distributed import Shard, from_env
+from tvbench.runs.distributed import Shard, device_for, from_env
 
 
 def test_shards_partition_the_items() -> None:
@@ -26,6 +26,17 @@ def test_shard_from_launcher_environment(monkeypatch) -> None:
     assert from_env() == Shard(2, 4, 0)
     monkeypatch.setenv("WORLD_SIZE", "1")
     assert from_env() == Shard()
+
+
+def test_each_rank_takes_its_own_gpu_but_tiny_models_stay_on_the_cpu(monkeypatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    rank1 = Shard(rank=1, world=2, local_rank=1)
+    assert device_for(rank1, "auto") == "cuda:1"
+    assert device_for(rank1, "auto", cpu_sized=True) == "cpu"
+    assert device_for(rank1, "cuda:0", cpu_sized=True) == "cuda:0"  # what --device says
+    assert device_for(Shard(), "auto") == "auto"  # a single process resolves it per model
 
 
 def test_torchrun_two_processes_match_one(tmp_path: Path) -> None:

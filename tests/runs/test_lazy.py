@@ -42,6 +42,7 @@ def test_a_rerun_with_nothing_to_generate_constructs_no_adapter(cli, constructed
     assert constructed == ["tiny-gemma3"]
     first = _tasks()
     run_block = json.loads(Path("o/tiny-gemma3/results.json").read_text())["run"]
+    written = Path("o/tiny-gemma3/results.json").stat().st_ino
     for report in ("o/leaderboard.md", "o/leaderboard.html"):
         Path(report).unlink()
 
@@ -53,6 +54,7 @@ def test_a_rerun_with_nothing_to_generate_constructs_no_adapter(cli, constructed
     assert _tasks() == first, "stored outputs rescored to the same results"
     again = json.loads(Path("o/tiny-gemma3/results.json").read_text())["run"]
     assert again == run_block and again["device"] == "cpu", "where the outputs were made"
+    assert Path("o/tiny-gemma3/results.json").stat().st_ino == written, "same results rewritten"
     assert Path("o/leaderboard.md").is_file() and Path("o/leaderboard.html").is_file()
 
 

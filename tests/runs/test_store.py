@@ -44,6 +44,22 @@ def test_append_then_read_skips_a_torn_tail_and_repairs_it(tmp_path: Path) -> No
     assert folder.read_records("t")["c"] == _rec("c", 3.0)
 
 
+def test_results_are_rewritten_only_when_they_change(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "m")
+    (tmp_path / "m").mkdir()
+    results = {"schema_version": 1, "tasks": {"t": {"score": 0.5, "ci95": (0.25, 0.75)}}}
+    assert run.write_results(results) is True
+    before = run.results_path.stat()
+    assert run.write_results(json.loads(run.results_path.read_text())) is False
+    assert run.write_results(results) is False  # a tuple is written as the list it reads back
+    assert run.results_path.stat().st_ino == before.st_ino  # not even replaced
+    changed = {**results, "tasks": {"t": {"score": 0.5000001, "ci95": (0.25, 0.75)}}}
+    assert run.write_results(changed) is True
+    assert run.read_results()["tasks"]["t"]["score"] == 0.5000001
+    run.results_path.unlink()
+    assert run.write_results(changed) is True and run.read_results() is not None
+
+
 def test_results_that_are_not_ours_are_refused(tmp_path: Path) -> None:
     (tmp_path / "results.json").write_text('{"hello": 1}')
     with pytest.raises(RunFolderError, match="not a tvbench results file"):

@@ -184,6 +184,7 @@ def _remove_if_only_the_log(root: Path) -> None:
 def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
                 folders: list[RunFolder], logs: list[Any] | None, shard: Any,
                 console: Any) -> int:
+    from tvbench.models.loading import is_cpu_sized as cpu_sized
     from tvbench.models.registry import materialize
     from tvbench.runs.lock import command_line
     from tvbench.runs.reuse import sibling_folders
@@ -207,7 +208,11 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
 
             def run_one(model: Any = model, folder: RunFolder = folder, log: Any = log
                         ) -> dict[str, Any]:
-                adapter = _adapter(model.entry, folder, plan, device, threads, console, quiet)
+                small = model.entry.tiny or cpu_sized(model.entry.path or "-")
+                model_device = (distributed.device_for(shard, plan.device, small)
+                                if shard.active else device)
+                adapter = _adapter(model.entry, folder, plan, model_device, threads, console,
+                                   quiet)
                 try:
                     with RunProgress(console, quiet, model.entry.name) as progress:
                         donors = ([] if args.overwrite else

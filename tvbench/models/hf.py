@@ -159,7 +159,8 @@ class HFAdapter:
         attn = getattr(self.model.config, "_attn_implementation", None)
         return {"video_mode": self.video_mode, "max_frames": self.options.max_frames,
                 "attn": attn, **dict(self.options.processor_kwargs),
-                **runtime.recorded_settings(self.options)}
+                **runtime.recorded_settings(self.options.compile,
+                                             self.options.batch_invariant)}
 
     # ----------------------------------------------------------------- prompts
     def chat(self, inp: ModelInput) -> list[dict[str, Any]]:

@@ -54,13 +54,13 @@ def configure(options: LoadOptions, device: str) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def recorded_settings(options: LoadOptions) -> dict[str, Any]:
+def recorded_settings(compile: str | None, batch_invariant: bool) -> dict[str, Any]:
     """Execution settings that belong in the model spec (only when switched on, so older
-    run folders keep their identity)."""
+    run folders keep their identity). A resume compares them before loading anything."""
     out: dict[str, Any] = {}
-    if options.compile:
-        out["decode"] = f"static-cache,compile={options.compile}"
-    if options.batch_invariant:
+    if compile:
+        out["decode"] = f"static-cache,compile={compile}"
+    if batch_invariant:
         out["batch_invariant"] = True
     return out
 

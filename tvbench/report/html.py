@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from tvbench.cache import cache_root
 from tvbench.report import item_browser, svg
 from tvbench.report.load import Run
 from tvbench.report.tables import Board, ci_text, errors_text, extra_mixing, score_text, tooltip
@@ -53,10 +55,22 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("tvbench.report", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True, finalize=_shown)
+        lstrip_blocks=True, finalize=_shown, bytecode_cache=_compiled_templates())
     env.globals.update(score_text=score_text, ci_text=ci_text, tooltip=tooltip,
                        extra_mixing=extra_mixing, errors_text=errors_text)
     return env
+
+
+def _compiled_templates() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs under the tvbench cache (compiling them was a
+    tenth of a resume); Jinja2 keys them by the template's source, so an edit recompiles.
+    None where that folder cannot be written: the report then compiles them each time."""
+    folder = cache_root() / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
 
 
 def csp_hash(source: str) -> str:

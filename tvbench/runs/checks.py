@@ -16,6 +16,7 @@ from typing import Any
 from tvbench.config import Config, ConfigError
 from tvbench.data.languages import LanguageError, canonical, resolve
 from tvbench.models.registry import ModelEntry
+from tvbench.runs.store import slug
 
 
 class PlanError(ValueError):
@@ -83,6 +84,19 @@ def check_model_paths(entries: Iterable[ModelEntry]) -> None:
         if local and not path.exists():
             raise PlanError(f"model {entry.name!r}: checkpoint folder {entry.path!r} does not "
                             "exist")
+
+
+def check_distinct_models(args: Sequence[str], entries: Sequence[ModelEntry]) -> None:
+    """Two ``--model`` values that name one model (a family's name and its tiny checkpoint's)
+    would run it twice into one folder, the second waiting on the first's lock; refuse."""
+    seen: dict[str, str] = {}
+    for arg, entry in zip(args, entries, strict=True):
+        folder = slug(entry.name)
+        if folder in seen:
+            said = (f"--model {arg!r} is given twice" if seen[folder] == arg else
+                    f"--model {seen[folder]!r} and --model {arg!r} are the same model")
+            raise PlanError(f"{said} ({entry.name}, run folder {folder}/); name it once")
+        seen[folder] = arg
 
 
 def resolve_languages(languages: Iterable[str], flag: str = "--languages") -> list[str]:

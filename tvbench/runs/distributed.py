@@ -50,10 +50,13 @@ def from_env() -> Shard:
                  int(os.environ.get("LOCAL_RANK", os.environ.get("RANK", "0"))))
 
 
-def device_for(shard: Shard, device: str) -> str:
-    """Each rank on its own GPU when the device is left to tvbench."""
+def device_for(shard: Shard, device: str, cpu_sized: bool = False) -> str:
+    """Each rank on its own GPU when the device is left to tvbench; a tiny or small model
+    (``cpu_sized``) stays on the CPU under ``auto``, as it does in a single process."""
     if device != "auto" or not shard.active:
         return device
+    if cpu_sized:
+        return "cpu"
     import torch
 
     return f"cuda:{shard.local_rank}" if torch.cuda.is_available() else "cpu"

@@ -20,6 +20,7 @@ from typing import Any
 from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
 from tvbench.models.base import Adapter, ModelSpec, OnBatch
+from tvbench.models.hf_runtime import recorded_settings
 from tvbench.models.registry import ModelEntry
 from tvbench.runs.reuse import output_identity
 from tvbench.runs.store import RunFolder, RunFolderError
@@ -47,16 +48,6 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _runtime_settings(entry: ModelEntry) -> dict[str, Any]:
-    """The execution settings a loaded HF adapter records (see hf_runtime.recorded_settings)."""
-    out: dict[str, Any] = {}
-    if entry.compile:
-        out["decode"] = f"static-cache,compile={entry.compile}"
-    if entry.batch_invariant:
-        out["batch_invariant"] = True
-    return out
-
-
 def _hf_matches(stored: Mapping[str, Any], entry: ModelEntry, dtype: str) -> bool:
     from tvbench.models.checkpoint import checkpoint_revision
 
@@ -79,7 +70,7 @@ def _hf_matches(stored: Mapping[str, Any], entry: ModelEntry, dtype: str) -> boo
         return False
     if entry.attn_implementation and settings.get("attn") != entry.attn_implementation:
         return False
-    runtime = _runtime_settings(entry)
+    runtime = recorded_settings(entry.compile, entry.batch_invariant)
     if {k: settings.get(k) for k in _HF_RUNTIME_SETTINGS if k in settings} != runtime:
         return False
     processor = {k: v for k, v in settings.items()

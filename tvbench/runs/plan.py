@@ -23,6 +23,7 @@ from tvbench.registry import UnknownNameError, import_task_folder
 from tvbench.runs.checks import (
     PlanError,
     check_counts,
+    check_distinct_models,
     check_model_entries,
     check_model_paths,
     check_task_languages,
@@ -159,6 +160,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
         raise PlanError("no task: pass --tasks or set [run] tasks in tvbench.toml")
     check_model_entries(config)
     entries = [parse_model_arg(m, config.models) for m in model_names]
+    check_distinct_models(model_names, entries)
     if compile or batch_invariant:  # flags override the entries' own keys
         entries = [replace(e, compile=compile or e.compile,
                            batch_invariant=batch_invariant or e.batch_invariant)

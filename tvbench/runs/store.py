@@ -101,6 +101,11 @@ def dump_json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
+def _compact(obj: Any) -> str:
+    """One-line JSON through the C encoder: equal strings mean equal files' content."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def slug(text: str) -> str:
     """A folder-safe name: ``Qwen/Qwen2.5-VL-3B-Instruct`` → ``Qwen__Qwen2.5-VL-3B-Instruct``."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("/", "__")).strip("._") or "model"
@@ -142,8 +147,18 @@ class RunFolder:
                                  f"this tvbench reads (1 to {SCHEMA_VERSION}); upgrade tvbench")
         return data
 
-    def write_results(self, results: Mapping[str, Any]) -> None:
+    def write_results(self, results: Mapping[str, Any]) -> bool:
+        """Write results.json atomically, unless it holds exactly these results already: a
+        rerun that changes nothing rewrites nothing (indented JSON goes through the standard
+        library's pure-Python encoder, so rewriting after every task cost a resume time).
+        True when written."""
+        try:
+            if _compact(json.loads(self.results_path.read_text("utf-8"))) == _compact(results):
+                return False
+        except (OSError, ValueError):  # absent or unreadable: write it
+            pass
         atomic_write(self.results_path, dump_json(results))
+        return True
 
     # ---------------------------------------------------------------- records
     def part_paths(self, task: str) -> list[Path]:

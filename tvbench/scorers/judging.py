@@ -9,14 +9,16 @@ a new record: score = value/10, the raw 0–10 value in ``metrics["judge_0_10"]`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tvbench.data.prompts import render
 from tvbench.data.record import ItemRecord
+from tvbench.metrics.alm import parse_judge_score
 
 if TYPE_CHECKING:
-    from tvbench.tasks.scoring import Verdict
+    from tvbench.tasks.scoring import JudgeScorer, Verdict
 
 _TAIL = ("Question: {{ question }}\nGround Truth: {{ ground_truth }}\n"
          "Model Prediction: {{ prediction }}\n\n")
@@ -81,3 +83,14 @@ def with_verdict(record: ItemRecord, verdict: Verdict, judge: str) -> ItemRecord
     return replace(base, score=verdict.value / 10.0,
                    metrics={**base.metrics, RAW_KEY: verdict.value}, extra=extra,
                    provenance=provenance)
+
+
+def judged(judge: JudgeScorer, records: Sequence[ItemRecord], todo: Sequence[int],
+           prompts: Sequence[str], template_hash: str) -> tuple[tuple[ItemRecord, ...], str]:
+    """``records`` with the judge's verdict on ``prompts[k]`` in record ``todo[k]``, and the
+    judge's descriptor (the scores' provenance). Replies are cached and retried by the judge."""
+    describe = judge.describe(template_hash)
+    fresh = list(records)
+    for i, verdict in zip(todo, judge.score(prompts, parse_judge_score), strict=True):
+        fresh[i] = with_verdict(fresh[i], verdict, describe)
+    return tuple(fresh), describe
