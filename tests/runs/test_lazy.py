@@ -128,3 +128,29 @@ def test_the_lazy_adapter_loads_on_first_use_and_refuses_another_model() -> None
     wrong = LazyAdapter(load, other, FakeAdapter.capabilities, "o/fake")
     with pytest.raises(RunFolderError, match="o/fake holds a run of fake/fake@r2"):
         wrong.generate([ModelInput.user("hi")], GenerationSettings(max_new_tokens=4))
+
+
+def test_a_resume_with_a_token_budget_hands_it_to_the_loaded_model(cli, constructed) -> None:
+    """The stand-in passed ``--batch-tokens`` on as the runner gives it (it raised a
+    TypeError on the first new item)."""
+    assert cli("run", "--model", "gemma3", "--tasks", "textvqa,commute", "--limit", "2",
+               "--batch-tokens", "4000", "--output", "o")[0] == 0
+    code, out = cli("run", "--model", "gemma3", "--tasks", "textvqa,commute", "--limit", "3",
+                    "--batch-tokens", "4000", "--output", "o")
+    assert code == 0, out
+    assert len(constructed) == 2  # the second run had new items, so it loaded the model
+    assert _tasks()["textvqa"]["n"] == 3 and _tasks()["commute"]["n_errors"] == 0
+
+
+@pytest.mark.parametrize("method", ["generate", "loglikelihood"])
+def test_the_stand_in_takes_every_keyword_of_the_adapter_protocol(method: str) -> None:
+    import inspect
+
+    from tvbench.models.base import Adapter
+    from tvbench.runs.lazy import LazyAdapter
+
+    def keywords(fn: object) -> set[str]:
+        return {p.name for p in inspect.signature(fn).parameters.values()  # type: ignore[arg-type]
+                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+    assert keywords(getattr(LazyAdapter, method)) == keywords(getattr(Adapter, method))

@@ -44,6 +44,12 @@ def spec_block(spec: ModelSpec) -> dict[str, Any]:
             "settings": spec.settings}
 
 
+def budget(batch_tokens: int | None) -> dict[str, int]:
+    """The token budget as keyword arguments, passed only when set: a plugin backend without
+    one need not know the keyword."""
+    return {} if batch_tokens is None else {"batch_tokens": batch_tokens}
+
+
 def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
@@ -179,16 +185,18 @@ class LazyAdapter:
         return self._adapter
 
     def generate(self, inputs: Sequence[ModelInput], settings: GenerationSettings, *,
-                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None
-                 ) -> list[Generation]:
+                 batch_size: int = 1, on_batch: OnBatch[Generation] | None = None,
+                 batch_tokens: int | None = None) -> list[Generation]:
         return self._real().generate(inputs, settings, batch_size=batch_size,
-                                     on_batch=on_batch)
+                                     on_batch=on_batch, **budget(batch_tokens))
 
     def loglikelihood(self, inputs: Sequence[ModelInput], continuations: Sequence[str], *,
                       batch_size: int = 1, on_batch: OnBatch[LogLikelihood] | None = None,
+                      batch_tokens: int | None = None,
                       scoring: ScoringSettings | None = None) -> list[LogLikelihood]:
         return self._real().loglikelihood(inputs, continuations, batch_size=batch_size,
-                                          on_batch=on_batch, scoring=scoring)
+                                          on_batch=on_batch, scoring=scoring,
+                                          **budget(batch_tokens))
 
     def close(self) -> None:
         if self._adapter is not None:

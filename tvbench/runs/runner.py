@@ -23,7 +23,7 @@ from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
-from tvbench.runs.lazy import spec_block
+from tvbench.runs.lazy import budget, spec_block
 from tvbench.runs.parity import batching_record, check_parity
 from tvbench.runs.results import Summary, summarize_task, with_item_stats
 from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
@@ -348,9 +348,7 @@ class Runner:
                                    on_batch=on_batch, scoring=task.scoring(), **self._budget())
 
     def _budget(self) -> dict[str, int]:
-        """The token budget, passed only when set (adapters without one need not know it)."""
-        tokens = self.settings.batch_tokens
-        return {} if tokens is None else {"batch_tokens": tokens}
+        return budget(self.settings.batch_tokens)
 
     def _write(self, task: Task, answered: list[tuple[Prepared, Any]], thumbs: set[str],
                watch: bool = True) -> None:
