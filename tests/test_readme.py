@@ -27,10 +27,14 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "test-command" in ci and 'bash -euo pipefail -c "$test_command"' in ci
 
 
-def test_the_add_a_task_example_runs() -> None:
+def test_the_add_a_task_example_runs(monkeypatch) -> None:
     from tvbench.data.outputs import Generation
     from tvbench.data.record import ItemRecord
     from tvbench.tasks.registry import TASKS
+
+    # the example registers sign_vqa: on copies, so later tests see the real task list
+    monkeypatch.setattr(TASKS, "_specs", dict(TASKS._specs))
+    monkeypatch.setattr(TASKS, "_sources", dict(TASKS._sources))
 
     code = re.search(r"## Adding a task.*?```python\n(.*?)```", README, re.S).group(1)
     namespace: dict = {}

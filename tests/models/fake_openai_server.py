@@ -118,6 +118,7 @@ class FakeOpenAIServer:
                                   "body": body})
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            h.in_flight = True  # type: ignore[attr-defined]
             status = 0
             if s.fail_429 > 0:
                 s.fail_429 -= 1
@@ -128,7 +129,14 @@ class FakeOpenAIServer:
         try:
             self._respond(h, body, status)
         finally:
-            with self.lock:
+            self._leave(h)
+
+    def _leave(self, h: BaseHTTPRequestHandler) -> None:
+        """The request stops counting as in flight, once: before its reply is written, since a
+        client that has read a reply may send its next request before this thread returns."""
+        with self.lock:
+            if getattr(h, "in_flight", False):
+                h.in_flight = False  # type: ignore[attr-defined]
                 self.in_flight -= 1
 
     def _respond(self, h: BaseHTTPRequestHandler, body: dict[str, Any], status: int) -> None:
@@ -169,10 +177,10 @@ class FakeOpenAIServer:
             reply["system_fingerprint"] = s.fingerprint
         self._send(h, 200, reply)
 
-    @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
+    def _send(self, h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
               headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
+        self._leave(h)
         try:
             h.send_response(status)
             h.send_header("Content-Type", "application/json")

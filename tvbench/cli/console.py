@@ -162,9 +162,19 @@ def fmt_score(block: Mapping[str, Any]) -> str:
 
 
 def model_notes(results: Mapping[str, Any]) -> list[str]:
-    """One line per task note (why a metric was not scored), for printing under the table."""
-    return [visible(f"{task}: {note}") for task, b in results["tasks"].items()
-            for note in b.get("notes", [])]
+    """One line per task note (why a metric was not scored), and one per model a server said
+    answered when it is not the one asked for, for printing under the table."""
+    notes = [visible(f"{task}: {note}") for task, b in results["tasks"].items()
+             for note in b.get("notes", [])]
+    model = results.get("model") or {}
+    for served in model.get("served") or []:
+        if served.get("model") and served["model"] != model.get("revision"):
+            fingerprint = served.get("system_fingerprint")
+            notes.append(visible(
+                f"the server answered {served.get('replies')} request(s) as {served['model']}"
+                + (f" (system_fingerprint {fingerprint})" if fingerprint else "")
+                + f"; asked for {model.get('revision')}"))
+    return notes
 
 
 def plain_table() -> Table:

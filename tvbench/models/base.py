@@ -10,7 +10,7 @@ from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
 
 __all__ = ["Adapter", "Capability", "CapabilityError", "Generation", "LogLikelihood", "ModelSpec",
-           "OnBatch"]
+           "OnBatch", "ReportsServed"]
 
 
 R = TypeVar("R")
@@ -63,6 +63,17 @@ class Adapter(Protocol):
                       scoring: ScoringSettings | None = None) -> list[LogLikelihood]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsServed(Protocol):
+    """A backend whose replies name the model that answered them: an OpenAI-compatible server
+    reports its ``model`` and ``system_fingerprint``, and what answered is not always what
+    was asked for (an alias, a redeployed endpoint, a load balancer's mix)."""
+
+    def served(self) -> list[dict[str, Any]]:
+        """``{"model", "system_fingerprint", "replies"}`` per distinct pair seen so far."""
+        ...
 
 
 class CapabilityError(RuntimeError):

@@ -41,6 +41,7 @@ from tvbench.models.openai_wire import (
     reply_text,
     request_body,
     retryable_status,
+    served_by,
 )
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class OpenAIAdapter:
                                 max_keepalive_connections=concurrency))
         self._rng = random.Random()
         self._lock = threading.Lock()
+        self._served: dict[tuple[str | None, str | None], int] = {}
         self.spec = ModelSpec(
             name=name or model, family=self.family, adapter="openai-chat",
             adapter_version=self.version, source=public_url(base_url), revision=model,
@@ -166,6 +168,13 @@ class OpenAIAdapter:
         """Recorded in the spec: transport knobs and the video frame cap, never the key."""
         return {"concurrency": self.concurrency, "timeout": self.timeout,
                 "max_retries": self.max_retries, "video_frames": self.max_frames}
+
+    def served(self) -> list[dict[str, Any]]:
+        """What the server said answered this run's requests, with reply counts."""
+        with self._lock:
+            seen = dict(self._served)
+        return [{"model": m, "system_fingerprint": f, "replies": n}
+                for (m, f), n in sorted(seen.items(), key=lambda kv: str(kv[0]))]
 
     def __repr__(self) -> str:
         return (f"OpenAIAdapter(source={self.spec.source!r}, model={self.model!r}, "
@@ -231,6 +240,9 @@ class OpenAIAdapter:
             body = request_body(self.model, inp, settings, self.max_frames)
             data = self._post(body, abort)
             text, n_tokens = reply_text(data)
+            with self._lock:
+                key = served_by(data)
+                self._served[key] = self._served.get(key, 0) + 1
         except _RequestError as exc:
             return Generation("", 0, self._secret.redact(str(exc))[:500])
         except Exception as exc:

@@ -126,6 +126,15 @@ def reply_text(data: Any) -> tuple[str, int]:
     return text, tokens if isinstance(tokens, int) else 0
 
 
+def served_by(data: Any) -> tuple[str | None, str | None]:
+    """(model, system_fingerprint) as the server reports them in a reply; None when absent."""
+    if not isinstance(data, dict):
+        return None, None
+    model, fingerprint = data.get("model"), data.get("system_fingerprint")
+    return (model if isinstance(model, str) else None,
+            fingerprint if isinstance(fingerprint, str) else None)
+
+
 # --------------------------------------------------------------------------- retry policy
 def parse_retry_after(headers: Any) -> float | None:
     """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from tvbench.data.inputs import GenerationSettings, ModelInput, ScoringSettings
 from tvbench.data.outputs import Capability, Generation, LogLikelihood
-from tvbench.models.base import Adapter, ModelSpec, OnBatch
+from tvbench.models.base import Adapter, ModelSpec, OnBatch, ReportsServed
 from tvbench.models.hf_runtime import recorded_settings
 from tvbench.models.registry import ModelEntry
 from tvbench.runs.reuse import output_identity
@@ -42,6 +42,23 @@ def spec_block(spec: ModelSpec) -> dict[str, Any]:
             "seen_languages": (list(spec.seen_languages)
                                if spec.seen_languages is not None else None),
             "settings": spec.settings}
+
+
+def model_block(adapter: Adapter, served_before: Any = None) -> dict[str, Any]:
+    """The ``model`` block, with ``served`` when the backend reports which model answered:
+    the counts an earlier run into this folder stored plus this run's (a resume asks only
+    for new items, so no reply is counted twice)."""
+    counts: dict[tuple[Any, Any], int] = {}
+    now = adapter.served() if isinstance(adapter, ReportsServed) else []
+    for entry in [*(served_before if isinstance(served_before, list) else []), *now]:
+        if isinstance(entry, dict):
+            key = (entry.get("model"), entry.get("system_fingerprint"))
+            counts[key] = counts.get(key, 0) + int(entry.get("replies") or 0)
+    block = spec_block(adapter.spec)
+    if counts:
+        block["served"] = [{"model": m, "system_fingerprint": f, "replies": n}
+                           for (m, f), n in sorted(counts.items(), key=lambda kv: str(kv[0]))]
+    return block
 
 
 def budget(batch_tokens: int | None) -> dict[str, int]:
@@ -197,6 +214,9 @@ class LazyAdapter:
         return self._real().loglikelihood(inputs, continuations, batch_size=batch_size,
                                           on_batch=on_batch, scoring=scoring,
                                           **budget(batch_tokens))
+
+    def served(self) -> list[dict[str, Any]]:
+        return self._adapter.served() if isinstance(self._adapter, ReportsServed) else []
 
     def close(self) -> None:
         if self._adapter is not None:

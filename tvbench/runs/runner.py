@@ -23,7 +23,7 @@ from tvbench.runs.distributed import Shard, barrier
 from tvbench.runs.environment import environment
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, FailureWatch, errors_block
 from tvbench.runs.items import Prepared, prepare, record_of, scored
-from tvbench.runs.lazy import budget, spec_block
+from tvbench.runs.lazy import budget, model_block, spec_block
 from tvbench.runs.parity import batching_record, check_parity
 from tvbench.runs.results import Summary, summarize_task, with_item_stats
 from tvbench.runs.reuse import borrow, copy_thumbnail, donors_for, output_identity
@@ -149,6 +149,7 @@ class Runner:
         self.donors: list[RunFolder] = list(donors)
         self.log = log or NoLog()
         self._watch: FailureWatch | None = None
+        self._served_before: Any = None  # what answered earlier runs into this folder
 
     # ------------------------------------------------------------------ entry
     def run(self, plans: Sequence[TaskPlan]) -> dict[str, Any]:
@@ -160,7 +161,7 @@ class Runner:
         for plan in plans:
             block = self.run_task(plan)
             if self.shard.main:
-                results["model"] = spec_block(self.adapter.spec)  # loaded since, maybe
+                results["model"] = model_block(self.adapter, self._served_before)
                 results["tasks"][plan.task.name] = block
                 self.folder.write_results(results)
         return results
@@ -181,6 +182,7 @@ class Runner:
                     f"{before.get('settings')}), not {spec.identity()} ({spec.dtype}, "
                     f"{spec.settings}); choose another --output or pass --overwrite")
         tasks = dict(old.get("tasks", {})) if old else {}
+        self._served_before = (old.get("model") or {}).get("served") if old else None
         # Written when the first task is done: a run that fails before that leaves no
         # results.json pretending to be one.
         threads = plan_threads(self.settings.threads).describe()
