@@ -94,7 +94,13 @@ def test_a_model_that_fails_to_load_leaves_no_folder_behind_and_logs_why(cli) ->
     args = ("run", "--model", "gemma3:ckpt", "--tasks", "textvqa", "--output", "o")
     code, out = cli(*args)
     assert code == 2, out
-    assert not Path("o/ckpt").exists(), "a run that did nothing leaves nothing"
+    assert not Path("o").exists(), "a run that did nothing leaves nothing"
+    code, out = cli("run", "--model", "gemma3:ckpt", "--tasks", "textvqa", "--output", "d/e/o")
+    assert code == 2 and not Path("d").exists(), "nor the output folders it created"
+    Path("keep").mkdir()
+    assert cli("run", "--model", "gemma3:ckpt", "--tasks", "textvqa", "--output", "keep/o"
+               )[0] == 2
+    assert Path("keep").is_dir() and not Path("keep/o").exists()
     Path("o/ckpt").mkdir(parents=True)  # a folder that was there is kept, with the log
     code, out = cli(*args)
     assert code == 2

@@ -31,7 +31,7 @@ from tvbench.cli.console import (
 )
 from tvbench.runs import distributed
 from tvbench.runs.failures import DEFAULT_MAX_CONSECUTIVE_ERRORS, EXIT_ITEM_ERRORS, TooManyErrors
-from tvbench.runs.plan import PlanError, build_plan
+from tvbench.runs.plan import build_plan
 from tvbench.runs.store import RunFolder, slug
 
 
@@ -119,7 +119,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     tasks = preload_bundled(plan.tasks, common.languages, common.limit)
     folders = [RunFolder(plan.output / folder_name(slug(m.entry.name), m.settings.subset))
                for m in plan.models]
-    _check_distinct(plan, folders)
     console = make_console(args.quiet)
     shard = distributed.from_env()
     if shard.main and plan.data_mode == "bundled":
@@ -131,17 +130,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_models(args, cfg, plan, tasks, folders, logs, shard, console)
 
 
-def _check_distinct(plan: Any, folders: list[RunFolder]) -> None:
-    roots = [str(f.root) for f in folders]
-    for i, root in enumerate(roots):
-        first = roots.index(root)
-        if first != i:
-            a, b = plan.models[first].entry.name, plan.models[i].entry.name
-            raise PlanError(f"--model {a!r} and {b!r} would share the run folder {root}; "
-                            "give each model once, or run them with different --output "
-                            "folders")
-
-
 def _take_folders(stack: ExitStack, folders: list[RunFolder], overwrite: bool,
                   console: Any) -> list[Any]:
     """Lock every run folder before any model loads (rank 0 speaks for a data-parallel run),
@@ -150,6 +138,9 @@ def _take_folders(stack: ExitStack, folders: list[RunFolder], overwrite: bool,
     from tvbench.runs.runlog import RunLog
 
     logs = []
+    for parent in {f.root.parent for f in folders}:
+        if not parent.exists():  # the output root this run creates; runs last (LIFO)
+            stack.callback(_remove_new_empty_folders, parent, _first_missing(parent))
     for folder in folders:
         if not folder.root.exists():  # runs after the lock is released (LIFO)
             stack.callback(_remove_if_only_the_log, folder.root)
@@ -166,6 +157,26 @@ def _take_folders(stack: ExitStack, folders: list[RunFolder], overwrite: bool,
             log.write("--overwrite: cleared the earlier run")
         logs.append(log)
     return logs
+
+
+def _first_missing(path: Path) -> Path:
+    """The outermost folder of ``path`` that does not exist yet."""
+    while not path.parent.exists():
+        path = path.parent
+    return path
+
+
+def _remove_new_empty_folders(deepest: Path, outermost: Path) -> None:
+    """The output folders this run created, if it left them empty (it failed early)."""
+    path = deepest
+    while True:
+        try:
+            path.rmdir()  # only an empty folder goes
+        except OSError:
+            return
+        if path == outermost:
+            return
+        path = path.parent
 
 
 def _remove_if_only_the_log(root: Path) -> None:
