@@ -18,6 +18,7 @@ from tvbench.models.openai_wire import (
     parse_retry_after,
     public_url,
     request_body,
+    served_by,
 )
 
 
@@ -76,3 +77,14 @@ def test_public_url_drops_credentials() -> None:
     assert public_url("https://user:pw@api.example.com:8443/v1/?api-key=s#x") == \
         "https://api.example.com:8443/v1"
     assert public_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ({"model": "gpt-x-2026-01-01", "system_fingerprint": "fp_1"}, ("gpt-x-2026-01-01", "fp_1")),
+    ({"model": "m"}, ("m", None)),
+    ({"model": 7, "system_fingerprint": ["fp"]}, (None, None)),  # not strings: not kept
+    ([], (None, None)),
+    ({"model": "m" * 5000, "system_fingerprint": "f" * 5000}, ("m" * 200, "f" * 200)),
+])
+def test_what_the_server_says_answered(reply: object, expected: tuple) -> None:
+    assert served_by(reply) == expected

@@ -219,7 +219,8 @@ def _run_models(args: argparse.Namespace, cfg: Any, plan: Any, tasks: Any,
 
             def run_one(model: Any = model, folder: RunFolder = folder, log: Any = log
                         ) -> dict[str, Any]:
-                small = model.entry.tiny or cpu_sized(model.entry.path or "-")
+                small = model.entry.tiny or bool(model.entry.path and cpu_sized(
+                    model.entry.path))
                 model_device = (distributed.device_for(shard, plan.device, small)
                                 if shard.active else device)
                 adapter = _adapter(model.entry, folder, plan, model_device, threads, console,

@@ -126,13 +126,14 @@ def reply_text(data: Any) -> tuple[str, int]:
     return text, tokens if isinstance(tokens, int) else 0
 
 
-def served_by(data: Any) -> tuple[str | None, str | None]:
-    """(model, system_fingerprint) as the server reports them in a reply; None when absent."""
+def served_by(data: Any, limit: int = 200) -> tuple[str | None, str | None]:
+    """(model, system_fingerprint) as the server reports them in a reply, cut to ``limit``
+    characters (they are the server's words, kept in results.json); None when absent."""
     if not isinstance(data, dict):
         return None, None
     model, fingerprint = data.get("model"), data.get("system_fingerprint")
-    return (model if isinstance(model, str) else None,
-            fingerprint if isinstance(fingerprint, str) else None)
+    return (model[:limit] if isinstance(model, str) else None,
+            fingerprint[:limit] if isinstance(fingerprint, str) else None)
 
 
 # --------------------------------------------------------------------------- retry policy
