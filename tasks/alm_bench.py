@@ -146,6 +146,15 @@ class ALMBench(Task):
     def letters(self) -> bool:
         return self.config["protocol"] in LETTER_PROTOCOLS
 
+    def scorable_languages(self) -> tuple[frozenset[str], str] | None:
+        """The letter protocols' prompt names the country of the fork's 23-language map, so
+        they score those languages only (the paper's set); the others score every one."""
+        if not self.letters:
+            return None
+        return frozenset(PAPER_MULTI_LANGUAGES), (
+            f"protocol={self.config['protocol']} names the country of the fork's 23-language "
+            "map; protocol=answer-text or official scores every language")
+
     def settings(self) -> GenerationSettings:
         return GenerationSettings(max_new_tokens=2048 if self.official else 1024)
 

@@ -25,6 +25,18 @@ def test_numeric_flags_out_of_range_are_refused(flag: str, kwargs: dict) -> None
         build_plan(CFG, tasks=["textvqa"], **kwargs)
 
 
+def test_a_language_the_task_options_cannot_score_is_refused_with_the_way_out() -> None:
+    with pytest.raises(PlanError) as err:
+        build_plan(CFG, tasks=["alm_bench", "textvqa"], languages=["de", "en", "am", "sw"])
+    message = str(err.value)
+    assert message.startswith("--languages de,en,am,sw: alm_bench cannot score am, sw (")
+    assert "protocol=answer-text or official scores every language" in message
+    plan = build_plan(CFG, tasks=["alm_bench"], languages=["de", "am"],
+                      task_options=["alm_bench.protocol=answer-text"])
+    assert plan.tasks[0].task.config["protocol"] == "answer-text"
+    build_plan(CFG, tasks=["alm_bench"], languages="all")  # a preset keeps to what it can
+
+
 def test_two_names_for_one_model_are_refused_naming_both() -> None:
     with pytest.raises(PlanError, match="--model 'gemma3' and --model 'tiny-gemma3' are the "
                        r"same model \(tiny-gemma3, run folder tiny-gemma3/\)"):
@@ -101,7 +113,8 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     (["--languages", "de"], "--languages de: tasks textvqa, ocrbench have no data in de"),
     (["--languages", "af", "--tasks", "alm_bench,textvqa"],
      "--languages af: task textvqa has no data in af"),
-    (["--languages", "af", "--tasks", "alm_bench"],
+    (["--languages", "af", "--tasks", "alm_bench"], "--languages af: alm_bench cannot score af"),
+    (["--languages", "af", "--tasks", "alm_bench", "--task-opt", "alm_bench.protocol=official"],
      "task 'alm_bench': its bundled data set has no items in af"),
     (["--model", "gemma3:/no/such/checkpoint"],
      "model 'checkpoint': checkpoint folder '/no/such/checkpoint' does not exist"),

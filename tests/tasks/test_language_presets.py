@@ -44,13 +44,31 @@ def test_paper_preset_loads_exactly_the_papers_languages(name: str) -> None:
         assert label == "all"
 
 
-@pytest.mark.parametrize("name", sorted(PAPER_SETS))
+@pytest.mark.parametrize("name", sorted(set(PAPER_SETS) - {"alm_bench"}))
 def test_all_preset_loads_every_default_language(name: str) -> None:
     task = TASKS.get(name)()
     chosen, label = language_choice(task, "all")
     assert chosen is None and label == "all"
     langs = {it.lang for it in task.load(task.bundled_source(), chosen)}
     assert langs >= PAPER_SETS[name]
+
+
+def test_all_keeps_to_the_languages_the_alm_bench_protocol_can_score() -> None:
+    """The letter protocols name the country of the fork's 23-language map: ``all`` is those
+    23 (the other languages' items would all be errors counted 0); the protocols without
+    the map read every language."""
+    from tvbench.data.languages import code_of
+    from tvbench.metrics.alm_letters import COUNTRY_MAP
+
+    assert {code_of(name) for name in COUNTRY_MAP} == PAPER_SETS["alm_bench"]
+    for protocol in ("paper", "paper-a"):
+        task = TASKS.get("alm_bench")(protocol=protocol)
+        assert language_choice(task, "all") == (frozenset(PAPER_SETS["alm_bench"]), "all")
+    for protocol in ("answer-text", "official"):
+        task = TASKS.get("alm_bench")(protocol=protocol)
+        assert language_choice(task, "all") == (None, "all")
+        every = {it.lang for it in task.load(task.bundled_source())}
+        assert every > PAPER_SETS["alm_bench"]
 
 
 def test_an_explicit_list_equal_to_the_paper_set_is_named_paper() -> None:

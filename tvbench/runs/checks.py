@@ -131,3 +131,21 @@ def check_task_languages(tasks: Sequence[Any], languages: Sequence[str] | None,
                     f"{'has' if len(lacking) == 1 else 'have'} no data in "
                     f"{', '.join(wanted)} ({detail}); {hint}")
 
+
+def check_scorable_languages(tasks: Sequence[Any], languages: Sequence[str],
+                             flag: str = "--languages") -> None:
+    """A language a task reads but its options cannot score (ALM-Bench's letter protocols
+    outside the fork's country map) is refused here: scored, each of its items would be an
+    error counted as 0, and the language would drag the macro mean down."""
+    wanted = resolve_languages(languages, flag)
+    for task in tasks:
+        limit = task.scorable_languages()
+        if limit is None:
+            continue
+        scorable, why = limit
+        refused = [code for code in wanted if code in task.languages and code not in scorable]
+        if refused:
+            raise PlanError(
+                f"{flag} {','.join(languages)}: {task.name} cannot score "
+                f"{', '.join(refused)} ({why}; --task-opt {task.name}.OPTION=VALUE); it "
+                f"scores {', '.join(sorted(scorable))}")

@@ -26,6 +26,7 @@ from tvbench.runs.checks import (
     check_distinct_models,
     check_model_entries,
     check_model_paths,
+    check_scorable_languages,
     check_task_languages,
     resolve_languages,
 )
@@ -196,6 +197,7 @@ def build_plan(config: Config, *, models: Sequence[str] | None = None,
     wanted = _languages(languages if languages else run.languages, flag)
     if not isinstance(wanted, str):  # a preset (paper, all) always gives every task some
         check_task_languages([p.task for p in plans], wanted, flag)
+        check_scorable_languages([p.task for p in plans], wanted, flag)
     settings = RunSettings(
         batch_size=batch_size if batch_size is not None else run.batch_size,
         batch_tokens=batch_tokens if batch_tokens is not None else run.batch_tokens,

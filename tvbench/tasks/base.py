@@ -232,9 +232,16 @@ class Task:
 
     def language_selection(self, preset: str) -> frozenset[str] | None:
         """The languages ``--languages paper`` or ``--languages all`` loads (None: every
-        language the task reads by default)."""
+        language the task reads by default). ``all`` keeps to what the options can score."""
         if preset == "paper" and self.paper_languages is not None:
             return frozenset(self.paper_languages)
+        scorable = self.scorable_languages()
+        return scorable[0] if scorable is not None else None
+
+    def scorable_languages(self) -> tuple[frozenset[str], str] | None:
+        """The languages the chosen options can score, when fewer than the task reads, and
+        why (None: all). Planning refuses the others by name instead of scoring their items
+        0 one by one."""
         return None
 
     # ---------------------------------------------------------------- scoring
