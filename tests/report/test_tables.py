@@ -103,3 +103,25 @@ def test_notes_are_grouped_across_runs_and_missing_scores_explained(tmp_path: Pa
     view = build_board(load_runs([tmp_path])).tasks[0]
     assert view.notes == [("same note", ["a", "b"]), ("not scored: no judge", ["c"])]
     assert score_text(view.headline["c"]) == "n/s"
+
+
+def test_the_runs_table_says_what_a_server_said_answered(tmp_path: Path) -> None:
+    import json
+
+    from tvbench.report.html import render_html
+    from tvbench.report.markdown import render_markdown
+
+    root = write_run(tmp_path, "api", "m", {"t": task_block("t", {"en": 5.0}, "org/m")})
+    results = json.loads((root / "results.json").read_text())
+    results["model"]["served"] = [
+        {"model": "m-2026-01", "system_fingerprint": "fp_1", "replies": 11},
+        {"model": "<b>m</b>|x", "system_fingerprint": None, "replies": 1}]
+    (root / "results.json").write_text(json.dumps(results))
+    loaded = load_runs([root])
+    board = build_board(loaded)
+    assert board.runs[0].model == ("org/m@r1; served as m-2026-01 [fp_1] ×11, <b>m</b>|x ×1")
+    page = render_html(board, loaded.runs)
+    assert "served as m-2026-01 [fp_1] ×11, &lt;b&gt;m&lt;/b&gt;|x ×1" in page
+    assert "<b>m</b>" not in page
+    markdown = render_markdown(board)
+    assert "served as m-2026-01 \\[fp\\_1\\] ×11" in markdown and "<b>m</b>" not in markdown

@@ -205,7 +205,7 @@ def _runs(board: Board) -> list[str]:
     lines = ["<details><summary>Runs</summary>", "", "| run | model | adapter | tvbench | "
              "commit / source |", "|:--|:--|:--|:--|:--|"]
     for r in board.runs:
-        lines.append(f"| {_run_label(r.label, r.reported)} | {md_text(r.model, 70)} | "
+        lines.append(f"| {_run_label(r.label, r.reported)} | {md_text(r.model, 140)} | "
                      f"{md_text(r.adapter, 30)} | {md_text(r.tvbench, 20)} | "
                      f"{md_text(r.source or r.commit, 80)} |")
     return lines + ["", "</details>", ""]

@@ -268,12 +268,22 @@ def run_info(run: Run) -> RunInfo:
     return RunInfo(
         label=run.label, folder=run.where or str(run.path), reported=rep is not None,
         source=text(rep.get("source")) if rep is not None else "",
-        model=f"{source}@{revision}" if revision else source,
+        model=(f"{source}@{revision}" if revision else source) + _served(model),
         adapter=f"{text(model.get('adapter'))}@{text(model.get('adapter_version'))}",
         tvbench=text(run.results.get("tvbench_version")),
         commit=(text(git.get("commit"))[:12] + ("+dirty" if git.get("dirty") else ""))
         if git.get("commit") else "",
         seen_languages=tuple(str(s) for s in seen) if isinstance(seen, list) else None)
+
+
+def _served(model: Mapping[str, Any]) -> str:
+    """What an HTTP server said answered, when the run recorded it: an endpoint's name alone
+    does not say which model produced the numbers."""
+    answered = [f"{text(s.get('model'))}"
+                + (f" [{text(s.get('system_fingerprint'))}]" if s.get("system_fingerprint")
+                   else "") + f" ×{text(s.get('replies'))}"
+                for s in model.get("served") or [] if isinstance(s, Mapping)]
+    return f"; served as {', '.join(answered)}" if answered else ""
 
 
 def build_board(loaded: Loaded) -> Board:
