@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MAX_HANG_S = 5.0
+#: The environment variable the adapters under test read their API key from.
+KEY_ENV = "TVBENCH_TEST_OPENAI_KEY"
 
 
 @dataclass

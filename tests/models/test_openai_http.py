@@ -6,9 +6,8 @@ import base64
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,9 +25,8 @@ from tvbench.models.openai_wire import (
     request_body,
 )
 
-from .fake_openai_server import FakeOpenAIServer, echo_answer, prompt_text
+from .fake_openai_server import KEY_ENV, FakeOpenAIServer, echo_answer, prompt_text
 
-KEY_ENV = "TVBENCH_TEST_OPENAI_KEY"
 SECRET = "sk-test-Zq81-DO-NOT-LEAK-7f3a9c"
 
 
@@ -38,32 +36,6 @@ def _image(fmt: str, color: tuple[int, int, int] = (200, 30, 40)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (6, 4), color).save(buf, format=fmt)
     return buf.getvalue()
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as s:
-        yield s
-
-
-@pytest.fixture
-def make(server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
-         ) -> Iterator[Callable[..., OpenAIAdapter]]:
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    made: list[OpenAIAdapter] = []
-
-    def build(**kw: Any) -> OpenAIAdapter:
-        args: dict[str, Any] = {"api_key_env": KEY_ENV, "timeout": 5.0, "max_retries": 3,
-                                "backoff_base": 0.01, "backoff_cap": 0.05}
-        args.update(kw)
-        adapter = OpenAIAdapter(args.pop("base_url", server.url), args.pop("model", "fake"),
-                                **args)
-        made.append(adapter)
-        return adapter
-
-    yield build
-    for a in made:
-        a.close()
 
 
 def _questions(n: int) -> list[ModelInput]:
@@ -381,39 +353,3 @@ def test_cli_run_end_to_end_never_leaks_the_key(
     leaked = [p for p in files if secret in p.read_bytes()]
     assert leaked == []
 
-
-def test_the_model_the_server_says_answered_is_counted(
-        server: FakeOpenAIServer, make: Callable[..., OpenAIAdapter]) -> None:
-    adapter = make(max_retries=0)
-    server.script.bad_request = {"question number 2?"}
-    adapter.generate(_questions(3), GREEDY)
-    assert adapter.served() == [{"model": "fake-model-2026-01",
-                                 "system_fingerprint": "fp_fake01", "replies": 2}]
-    server.script.model, server.script.fingerprint = "fake-model-2026-02", None
-    adapter.generate(_questions(1), GREEDY)
-    assert adapter.served() == [
-        {"model": "fake-model-2026-01", "system_fingerprint": "fp_fake01", "replies": 2},
-        {"model": "fake-model-2026-02", "system_fingerprint": None, "replies": 1}]
-
-
-def test_results_keep_what_answered_across_resumes_and_the_terminal_says_so(
-        server: FakeOpenAIServer, cli: Callable[..., tuple[int, str]], tmp_path: Path) -> None:
-    server.script.bad_request = {"What is the speed limit?"}
-    args = ("run", "--model", f"openai:fake@{server.url}", "--tasks", "textvqa", "--output",
-            str(tmp_path), "--no-report", "--allow-errors")
-    code, output = cli(*args)
-    assert code == 0, output
-    assert "the server answered 11 request(s) as fake-model-2026-01 (system_fingerprint " \
-           "fp_fake01); asked for fake" in " ".join(output.split())
-
-    server.script.bad_request = set()
-    server.script.fingerprint = "fp_fake02"  # redeployed between the two runs
-    code, output = cli(*args, "--retry-errors")
-    assert code == 0, output
-    served = json.loads((tmp_path / "fake" / "results.json").read_text())["model"]["served"]
-    assert served == [
-        {"model": "fake-model-2026-01", "system_fingerprint": "fp_fake01", "replies": 11},
-        {"model": "fake-model-2026-01", "system_fingerprint": "fp_fake02", "replies": 1}]
-    code, _ = cli(*args)  # nothing left to ask: the counts stay as they are
-    assert json.loads((tmp_path / "fake" / "results.json").read_text())["model"]["served"] \
-        == served

@@ -74,23 +74,24 @@ def go_offline() -> None:
         config.HF_HUB_OFFLINE = True  # type: ignore[attr-defined]
 
 
+def _hf_folder(override: str, name: str) -> Path:
+    """A Hugging Face cache folder as the libraries place it: ``$override``, else
+    ``$HF_HOME/name``, else ``$XDG_CACHE_HOME`` (or ~/.cache) ``/huggingface/name``."""
+    if os.environ.get(override):
+        return Path(os.environ[override]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / name
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return Path(base) / "huggingface" / name
+
+
 def hub_cache() -> Path:
     """Where huggingface_hub keeps downloads (``HF_HUB_CACHE``, ``HF_HOME``, XDG, ~/.cache)."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(base) / "huggingface" / "hub"
+    return _hf_folder("HF_HUB_CACHE", "hub")
 
 
 def datasets_cache() -> Path:
-    if os.environ.get("HF_DATASETS_CACHE"):
-        return Path(os.environ["HF_DATASETS_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "datasets"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(base) / "huggingface" / "datasets"
+    return _hf_folder("HF_DATASETS_CACHE", "datasets")
 
 
 def _snapshot(kind: str, repo: str, revision: str | None) -> Path | None:
